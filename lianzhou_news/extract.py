@@ -1,0 +1,660 @@
+"""Pure extraction: ``Response -> item`` and ``Response -> listing``.
+
+Nothing here knows the live site's class names, because nobody has seen them
+(see README, "What we know about the site"). Instead every step anchors on
+what all templates of the Guangdong portal family share:
+
+* the page is read as a sequence of *blocks* (one per paragraph-like element,
+  images separately), the way a reader sees it;
+* the info line is the block carrying 来源 / 发布时间 labels, in either script,
+  with a full-width or ASCII colon;
+* the title is a government ``ArticleTitle`` meta tag, else the headline line
+  just above the info line, else ``h1``, else the ``<title>``;
+* the body is the container a spider names, else one known from sibling
+  skins, else the element with the densest paragraph text; its blocks after
+  the info line, minus chrome, end markers and credit lines, are the body.
+
+Each layer used is recorded in the item's ``provenance``.
+
+Run ``python -m lianzhou_news.extract PAGE.html --url URL`` to see the item
+the spider would produce for a saved page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from scrapy.http import HtmlResponse, Response
+
+from .items import FIELD_DEFAULTS, FIELD_ORDER, SCHEMA_VERSION, ArticleItem
+from .loaders import ArticleLoader
+from .processors import (
+    CJK,
+    clean_text,
+    detect_script,
+    find_damage,
+    is_chrome,
+    is_end_marker,
+    is_info_line,
+    is_stop_line,
+    merge_credits,
+    merge_timestamps,
+    parse_credit_line,
+    parse_info_time,
+    parse_source,
+    parse_timestamp,
+    split_caption_credit,
+)
+
+#: The article URL scheme of the platform: ``/<channel>/<sub>/content/post_<id>.html``.
+ARTICLE_URL_RE = re.compile(r"/content/post_(\d+)\.html$")
+
+#: Body containers seen on sibling skins of the same platform (SITE.md).
+SIBLING_BODY_CONTAINERS = (
+    "#zoomcon",
+    "#zoom",
+    ".TRS_Editor",
+    ".article-content",
+    ".artContent",
+    "div.zw",
+    ".content",
+)
+
+# Elements whose text is never article text.
+_SKIP_TAGS = frozenset(
+    "script style noscript template rt rp iframe select option button svg head "
+    "textarea object embed".split()
+)
+# Elements that start a new line for a reader.
+_BLOCK_TAGS = frozenset(
+    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr td th table tbody thead section "
+    "article header footer nav aside main center blockquote figure figcaption pre "
+    "hr form address body html".split()
+)
+# Paragraph wrappers whose text counts for the element around them.
+_PARAGRAPH_TAGS = frozenset("p span font strong b em i center blockquote pre h4 h5 h6".split())
+
+_CJK_RE = re.compile(f"[{CJK}]")
+_BREADCRUMB_RE = re.compile(
+    r"^(?:您(?:当前|當前|现在|現在)?(?:所在的?)?位置|当前位置|當前位置|所在位置)\s*[:：]\s*(?P<trail>.+)$"
+)
+_CRUMB_SPLIT_RE = re.compile(r"\s*(?:>|＞|»|›|→|/)\s*")
+
+
+@dataclass(frozen=True)
+class SiteSelectors:
+    """Optional CSS selectors a spider knows for its own skin (the first layer)."""
+
+    title: str | None = None
+    body: str | None = None
+
+
+@dataclass
+class Block:
+    """One line as a reader sees it: a paragraph of text, or an image."""
+
+    text: str
+    owner: etree._Element
+    image: dict | None = None
+
+
+# ---------------------------------------------------------------------------
+# Reading a page as blocks
+# ---------------------------------------------------------------------------
+
+
+def iter_blocks(root: etree._Element, base_url: str) -> list[Block]:
+    """Flatten an element into text lines and images in reading order."""
+    blocks: list[Block] = []
+    buffer: list[str] = []
+
+    def flush(owner: etree._Element) -> None:
+        text = clean_text("".join(buffer))
+        buffer.clear()
+        if text:
+            blocks.append(Block(text, owner))
+
+    def walk(el: etree._Element, owner: etree._Element) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if tag is None or tag in _SKIP_TAGS:  # comments, processing instructions
+            if el.tail:
+                buffer.append(el.tail)
+            return
+        is_block = tag in _BLOCK_TAGS
+        if is_block:
+            flush(owner)
+            owner = el
+        if tag == "br":
+            flush(owner)
+        elif tag == "img":
+            flush(owner)
+            image = _image(el, base_url)
+            if image:
+                blocks.append(Block("", owner, image))
+        if el.text:
+            buffer.append(el.text)
+        for child in el:
+            walk(child, owner)
+        if is_block:
+            flush(owner)
+        if el.tail:
+            buffer.append(el.tail)
+
+    walk(root, root)
+    flush(root)
+    return blocks
+
+
+def _image(el: etree._Element, base_url: str) -> dict | None:
+    src = (el.get("src") or el.get("data-src") or el.get("data-original") or "").strip()
+    if not src or src.startswith(("data:", "javascript:")):
+        return None
+    if el.get("width") in ("0", "1") or el.get("height") in ("0", "1"):
+        return None  # tracking pixels
+    url = urljoin(base_url, src)
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    alt = clean_text(el.get("alt")) or None
+    return {"url": url, "alt": alt}
+
+
+def _cjk_len(text: str) -> int:
+    return len(_CJK_RE.findall(text))
+
+
+# ---------------------------------------------------------------------------
+# Layers
+# ---------------------------------------------------------------------------
+
+
+def _meta(response: Response, *names: str) -> str | None:
+    for name in names:
+        value = response.xpath(
+            "//meta[translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+            f"='{name.lower()}']/@content"
+        ).get()
+        if value and clean_text(value):
+            return clean_text(value)
+    return None
+
+
+def _css_text(response: Response, css: str | None) -> str | None:
+    if not css:
+        return None
+    text = clean_text(" ".join(response.css(css).xpath("string()").getall()[:1]))
+    return text or None
+
+
+def _find_info(blocks: list[Block]) -> tuple[int, int] | None:
+    """Index range [start, end) of the info line cluster (it may span blocks)."""
+    for index, block in enumerate(blocks):
+        if block.text and is_info_line(block.text) and len(block.text) < 200:
+            end = index + 1
+            while end < len(blocks) and end - index < 5 and (
+                not blocks[end].text
+                and blocks[end].image is None
+                or blocks[end].text
+                and (is_info_line(blocks[end].text) or is_chrome(blocks[end].text))
+            ):
+                end += 1
+            return index, end
+    return None
+
+
+def _plausible_title(text: str | None) -> bool:
+    return bool(text) and 4 <= len(text) <= 150 and not is_chrome(text) and not is_info_line(text)
+
+
+def _title_before_info(blocks: list[Block], info_start: int) -> str | None:
+    for block in reversed(blocks[max(0, info_start - 6) : info_start]):
+        if block.image or not block.text or is_chrome(block.text):
+            continue
+        if _BREADCRUMB_RE.match(block.text):
+            return None
+        return block.text if _plausible_title(block.text) else None
+    return None
+
+
+def _title_from_title_tag(response: Response, site: str | None) -> str | None:
+    raw = clean_text(response.xpath("//title/text()").get())
+    if not raw:
+        return None
+    # "标题_连州市人民政府" / "标题 - 网站名" / "标题|网站名": keep the longest part.
+    parts = [p for p in re.split(r"\s*(?:_|\||｜|--| - | — )\s*", raw) if p]
+    if site:
+        parts = [p for p in parts if p != site] or parts
+    return max(parts, key=len) if parts else None
+
+
+def _body_container(response: Response, root: etree._Element, selectors: SiteSelectors):
+    if selectors.body:
+        found = response.css(selectors.body)
+        if found:
+            return found[0].root, "selector"
+    best = None
+    for css in SIBLING_BODY_CONTAINERS:
+        for candidate in response.css(css):
+            text = candidate.xpath("string()").get() or ""
+            length = _cjk_len(text)
+            if length >= 50 and (best is None or length > best[1]):
+                best = (candidate.root, length)
+        if best:
+            return best[0], "container"
+    return _densest_element(root), "density"
+
+
+def _densest_element(root: etree._Element) -> etree._Element:
+    """The element holding the most paragraph text, discounted by link text."""
+    scores: dict[etree._Element, float] = defaultdict(float)
+    for block in iter_blocks(root, ""):
+        weight = _cjk_len(block.text)
+        if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
+            continue
+        holder = block.owner
+        while holder.tag in _PARAGRAPH_TAGS and holder.getparent() is not None:
+            holder = holder.getparent()
+        scores[holder] += weight
+        parent = holder.getparent()
+        if parent is not None:
+            scores[parent] += weight / 2
+    if not scores:
+        return root
+    top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:5]
+
+    def discounted(item):
+        element, score = item
+        text_len = len("".join(element.itertext())) or 1
+        link_len = sum(len("".join(a.itertext())) for a in element.iter("a"))
+        return score * (1 - min(link_len / text_len, 1.0))
+
+    return max(top, key=discounted)[0]
+
+
+def _channel_from_breadcrumb(blocks: list[Block]) -> str | None:
+    for block in blocks[:80]:
+        match = _BREADCRUMB_RE.match(block.text) if block.text else None
+        if match:
+            crumbs = [c for c in _CRUMB_SPLIT_RE.split(match.group("trail")) if c]
+            crumbs = [c for c in crumbs if c not in ("正文", "详情", "詳情", "内容", "內容")]
+            return crumbs[-1] if len(crumbs) > 1 else None
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The article
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Body:
+    lines: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    credits: dict[str, list[str]] = field(default_factory=dict)
+    credits_raw: list[str] = field(default_factory=list)
+
+
+def _read_body(blocks: Iterable[Block], trailing: Iterable[Block], source: str | None, site: str | None) -> _Body:
+    body = _Body()
+    ended = False
+    for block in blocks:
+        if block.image is not None:
+            if not ended:
+                body.images.append(block.image)
+            continue
+        line = block.text
+        if is_stop_line(line) and (body.lines or ended):
+            return _finish_body(body, source, site)
+        if is_end_marker(line):
+            ended = True
+            continue
+        if is_chrome(line):
+            continue
+        credit = parse_credit_line(line)
+        if credit:
+            merge_credits(body.credits, credit)
+            body.credits_raw.append(line)
+            continue
+        if ended:
+            continue  # the attribution line after "- THE END -"
+        line, photographers = split_caption_credit(line)
+        if photographers:
+            merge_credits(body.credits, {"photographer": photographers})
+            body.credits_raw.append(f"{' '.join(photographers)} 摄")
+        if line:
+            body.lines.append(line)
+    # Credit blocks printed just after the body container (some skins do this).
+    for block in trailing:
+        if block.image is not None or not block.text or is_chrome(block.text):
+            continue
+        credit = parse_credit_line(block.text)
+        if not credit:
+            break
+        merge_credits(body.credits, credit)
+        body.credits_raw.append(block.text)
+    return _finish_body(body, source, site)
+
+
+def _finish_body(body: _Body, source: str | None, site: str | None) -> _Body:
+    # An attribution line ("连州市融媒体中心") closing the text is a signature,
+    # not content, when the credit block or THE END would have followed it.
+    signatures = {s for s in (source, site) if s}
+    while body.lines and (
+        body.lines[-1] in signatures
+        or (len(body.lines[-1]) <= 12 and body.lines[-1].endswith(("融媒体中心", "融媒體中心")))
+    ):
+        body.lines.pop()
+    return body
+
+
+def extract_article(
+    response: Response,
+    *,
+    now: datetime | None = None,
+    site: str | None = None,
+    listing_channel: str | None = None,
+    selectors: SiteSelectors = SiteSelectors(),  # noqa: B008 - frozen, shared safely
+    loader_class: type[ArticleLoader] = ArticleLoader,
+) -> ArticleItem:
+    """Extract the article item from an article page.
+
+    ``now`` is the fetch time (UTC or aware); it stamps ``crawled_at`` and
+    bounds the dates a page may claim. ``listing_channel`` is the column of the
+    listing the article was found on, used when the page names none.
+    """
+    now = now or datetime.now(UTC)
+    root = response.selector.root
+    body_el = root.find(".//body")
+    page_blocks = iter_blocks(body_el if body_el is not None else root, response.url)
+    provenance: dict[str, str] = {}
+
+    # Info line: source and the time as printed.
+    info = _find_info(page_blocks)
+    info_text = " ".join(b.text for b in page_blocks[info[0] : info[1]]) if info else ""
+    source = parse_source(info_text) or _meta(response, "ContentSource", "source")
+    info_time_raw = parse_info_time(info_text)
+
+    # Title.
+    title, title_layer = None, None
+    for layer, candidate in (
+        ("meta", lambda: _meta(response, "ArticleTitle")),
+        ("selector", lambda: _css_text(response, selectors.title)),
+        ("info_line", lambda: _title_before_info(page_blocks, info[0]) if info else None),
+        ("h1", lambda: _css_text(response, "h1")),
+        ("title_tag", lambda: _title_from_title_tag(response, site)),
+    ):
+        value = candidate()
+        if _plausible_title(value):
+            title, title_layer = value, layer
+            break
+    if title_layer:
+        provenance["title"] = title_layer
+
+    # Timestamp: the info line and the PubDate meta, the more precise where they agree.
+    meta_time_raw = _meta(response, "PubDate", "publishdate", "article:published_time")
+    info_ts = parse_timestamp(info_time_raw, now=now)
+    meta_ts = parse_timestamp(meta_time_raw, now=now)
+    timestamp = merge_timestamps(info_ts, meta_ts)
+    if timestamp is not None:
+        provenance["timestamp"] = "info_line" if timestamp is info_ts else "meta"
+
+    # Body: the container, from just after the info line when it holds it.
+    container, body_layer = _body_container(response, root, selectors)
+    members = set(container.iter())
+    indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
+    start = indexes[0] if indexes else len(page_blocks)
+    stop = indexes[-1] + 1 if indexes else len(page_blocks)
+    if info and start <= info[0] < stop:
+        start = info[1]
+    body = _read_body(page_blocks[start:stop], page_blocks[stop : stop + 15], source, site)
+    if body.lines:
+        provenance["body"] = body_layer
+
+    channel = (
+        _meta(response, "ColumnName")
+        or _channel_from_breadcrumb(page_blocks)
+        or listing_channel
+    )
+
+    loader = loader_class()
+    match = ARTICLE_URL_RE.search(urlsplit(response.url).path)
+    loader.add_value("schema_version", SCHEMA_VERSION)
+    loader.add_value("article_id", match.group(1) if match else None)
+    loader.add_value("url", response.url)
+    loader.add_value("site", site)
+    loader.add_value("channel", channel)
+    loader.add_value("title", title)
+    loader.add_value("source", source)
+    if timestamp is not None:
+        loader.add_value("timestamp", timestamp.isoformat())
+        loader.add_value("timestamp_precision", timestamp.precision)
+    loader.add_value("timestamp_raw", info_time_raw or meta_time_raw)
+    loader.add_value("body", body.lines)
+    loader.add_value("images", body.images)
+    loader.add_value("credits", body.credits)
+    loader.add_value("credits_raw", body.credits_raw)
+    loader.add_value("provenance", provenance)
+    loader.add_value("crawled_at", now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    item = loader.load_item()
+
+    for name, default in FIELD_DEFAULTS.items():
+        item.setdefault(name, default.copy() if isinstance(default, (list, dict)) else default)
+    for name in ("site", "title", "body"):
+        item.setdefault(name, None)
+    item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
+    item["quality"] = _quality_flags(item)
+    return item
+
+
+def _quality_flags(item: ArticleItem) -> list[str]:
+    flags = []
+    names = [n for ns in (item.get("credits") or {}).values() for n in ns]
+    for name, value in (
+        ("title", item.get("title")),
+        ("source", item.get("source")),
+        ("body", item.get("body")),
+        ("credits", " ".join(names)),
+    ):
+        if value and find_damage(value):
+            flags.append(f"{name}:mojibake")
+    return flags
+
+
+# ---------------------------------------------------------------------------
+# Listings
+# ---------------------------------------------------------------------------
+
+_TOTAL_PAGE_RE = re.compile(
+    r"totalPage\s*=\s*(?:Math\.ceil\(\s*(?P<items>\d+)\s*/\s*(?P<per>\d+)\s*\)|(?P<total>\d+))"
+)
+_PAGES_LIMIT_RE = re.compile(r"pages_limit\s*=\s*(\d+)")
+_PAGE_FILE_RE = re.compile(r"(?:^|/)index(?:_(\d+))?\.html?$")
+_DATE_IN_TEXT_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    url: str
+    article_id: str
+    title: str | None
+    date: str | None  # as printed next to the link
+
+
+@dataclass
+class Listing:
+    entries: list[ListingEntry]
+    total_pages: int | None  # declared by the page's JS, capped by pages_limit
+    page_numbers: set[int]  # pager links to pages of the same column
+    channel: str | None
+
+
+def listing_page_url(url: str, page: int) -> str:
+    """The URL of page ``page`` of the column that ``url`` is a page of.
+
+    >>> listing_page_url("http://h/zglzsw/sj/", 2)
+    'http://h/zglzsw/sj/index_2.html'
+    >>> listing_page_url("http://h/zglzsw/sj/index_3.html", 1)
+    'http://h/zglzsw/sj/index.html'
+    """
+    base = url.split("?", 1)[0]
+    base = base[: base.rfind("/") + 1]
+    return urljoin(base, "index.html" if page == 1 else f"index_{page}.html")
+
+
+def extract_listing(response: Response) -> Listing:
+    """Article links, their dates, and the pagination of a listing page.
+
+    Only same-site (same host and port) ``content/post_<id>.html`` links are
+    kept; WeChat reposts and other hosts are dropped here, before any request.
+    """
+    here = urlsplit(response.url)
+    column_dir = here.path[: here.path.rfind("/") + 1]
+    entries: dict[str, ListingEntry] = {}
+    page_numbers: set[int] = set()
+    for anchor in response.xpath("//a[@href]"):
+        href = anchor.attrib["href"].strip()
+        url = response.urljoin(href)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc != here.netloc:
+            continue
+        page_match = _PAGE_FILE_RE.search(parts.path)
+        if page_match and parts.path.startswith(column_dir) and "/" not in parts.path[len(column_dir) :]:
+            page_numbers.add(int(page_match.group(1) or 1))
+            continue
+        match = ARTICLE_URL_RE.search(parts.path)
+        if not match or match.group(1) in entries:
+            continue
+        title = clean_text(anchor.attrib.get("title")) or clean_text(
+            "".join(anchor.xpath(".//text()").getall())
+        )
+        entries[match.group(1)] = ListingEntry(
+            url=url.split("#", 1)[0],
+            article_id=match.group(1),
+            title=title or None,
+            date=_date_near(anchor),
+        )
+    return Listing(
+        entries=list(entries.values()),
+        total_pages=_total_pages(response.text),
+        page_numbers=page_numbers,
+        channel=_meta(response, "ColumnName") or _listing_channel(response),
+    )
+
+
+def _date_near(anchor) -> str | None:
+    # The date printed in the same list item: the anchor's item, then its parent.
+    for ancestor in anchor.xpath("ancestor-or-self::*[position() <= 3]")[::-1]:
+        match = _DATE_IN_TEXT_RE.search(" ".join(ancestor.xpath(".//text()").getall()))
+        if match:
+            return match.group(0)
+    return None
+
+
+def _total_pages(text: str) -> int | None:
+    match = _TOTAL_PAGE_RE.search(text)
+    if not match:
+        return None
+    if match.group("total"):
+        total = int(match.group("total"))
+    else:
+        per = int(match.group("per")) or 1
+        total = -(-int(match.group("items")) // per)
+    limit = _PAGES_LIMIT_RE.search(text)
+    if limit:
+        total = min(total, int(limit.group(1)))
+    return max(total, 1)
+
+
+def _listing_channel(response: Response) -> str | None:
+    root = response.selector.root
+    body = root.find(".//body")
+    channel = _channel_from_breadcrumb(iter_blocks(body if body is not None else root, response.url))
+    if channel:
+        return channel
+    title = clean_text(response.xpath("//title/text()").get())
+    parts = [p for p in re.split(r"\s*(?:_|\||｜|--| - | — )\s*", title) if p]
+    return parts[0] if parts else None
+
+
+# ---------------------------------------------------------------------------
+# Command line: what would the spider make of this saved page?
+# ---------------------------------------------------------------------------
+
+
+def response_from_file(path: Path, url: str, headers: dict[str, str] | None = None) -> HtmlResponse:
+    """Build the response Scrapy would have built for these bytes and headers.
+
+    The body is passed as bytes: Scrapy picks the encoding from the
+    Content-Type header, then a BOM, then ``<meta charset>``, then detection,
+    exactly as it does during a crawl.
+    """
+    return HtmlResponse(url=url, body=path.read_bytes(), headers=headers or {})
+
+
+def item_to_json(item: ArticleItem) -> str:
+    """One item as the feed writes it: fields in schema order, UTF-8, no escapes."""
+    ordered = {name: item.get(name) for name in FIELD_ORDER}
+    return json.dumps(ordered, ensure_ascii=False, indent=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lianzhou_news.extract",
+        description="Print the article item the spider would produce for a saved page.",
+    )
+    parser.add_argument("page", type=Path, help="the saved page (raw bytes)")
+    parser.add_argument("--url", help="the URL the page was fetched from")
+    parser.add_argument(
+        "--meta",
+        type=Path,
+        help="a golden-case .meta.json with url and headers (instead of --url/--header)",
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="a response header, e.g. 'Content-Type: text/html; charset=gbk'",
+    )
+    parser.add_argument("--site", default="连州市融媒体中心", help="the item's site (default: %(default)s)")
+    parser.add_argument("--channel", help="the listing's channel, if the page names none")
+    args = parser.parse_args(argv)
+
+    headers: dict[str, str] = {}
+    url = args.url
+    if args.meta:
+        meta = json.loads(args.meta.read_text(encoding="utf-8"))
+        url = url or meta.get("url")
+        headers.update(meta.get("headers") or {})
+    for header in args.header:
+        name, sep, value = header.partition(":")
+        if not sep:
+            parser.error(f"--header needs 'Name: value', got {header!r}")
+        headers[name.strip()] = value.strip()
+    if not url:
+        parser.error("--url (or --meta with a url) is required: links and images are resolved against it")
+    if not args.page.is_file():
+        parser.error(f"no such file: {args.page}")
+
+    response = response_from_file(args.page, url, headers)
+    item = extract_article(response, site=args.site, listing_channel=args.channel)
+    print(item_to_json(item))
+    from .pipelines import schema_errors
+
+    errors = schema_errors(item)
+    for error in errors:
+        print(f"invalid item: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

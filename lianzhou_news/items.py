@@ -1,0 +1,99 @@
+"""The article item, schema version 1.
+
+One item is one article, written as one JSON object per line. Every field is
+always present (``null``, ``[]`` or ``{}`` when the page does not have it), so
+analysts get the same columns on every line. The JSON Schema in
+``lianzhou_news/schema/article.schema.json`` is the machine-readable contract;
+this module is the human-readable one, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import scrapy
+
+SCHEMA_VERSION = 1
+
+
+class ArticleItem(scrapy.Item):
+    #: int, always 1 for this layout. Bumped whenever a field changes meaning.
+    schema_version = scrapy.Field()
+    #: str of digits: the ``<id>`` of ``content/post_<id>.html``. The platform
+    #: numbers posts site-wide and never reuses a number, so this is the key
+    #: for de-duplication (a mirror path or a second column is the same article).
+    article_id = scrapy.Field()
+    #: str: the absolute URL the article was fetched from.
+    url = scrapy.Field()
+    #: str: the publisher, e.g. ``连州市融媒体中心`` (the spider's ``site_name``).
+    site = scrapy.Field()
+    #: str or null: the column (栏目) the article belongs to, e.g. ``连州要闻``;
+    #: from the page's ColumnName meta or breadcrumb, else the listing it was on.
+    channel = scrapy.Field()
+    #: str: the headline, cleaned (no pinyin, no site suffix), script kept.
+    title = scrapy.Field()
+    #: str or null: the 来源 of the info line, e.g. ``南方+``.
+    source = scrapy.Field()
+    #: str or null: ISO 8601 with seconds and always ``+08:00``, e.g.
+    #: ``2023-03-22T17:01:12+08:00``. Midnight when only the day is known.
+    timestamp = scrapy.Field()
+    #: str or null: ``day``, ``minute`` or ``second``: what the page really said.
+    timestamp_precision = scrapy.Field()
+    #: str or null: the time exactly as printed on the page.
+    timestamp_raw = scrapy.Field()
+    #: str: the article text, one paragraph per line, joined by ``\n``. Without
+    #: page chrome, the info line, ``- THE END -``, credit lines and image
+    #: placeholders; photo captions stay (minus their ``XX 摄`` credit).
+    body = scrapy.Field()
+    #: list of ``{"url": str, "alt": str or null}``: images of the article body,
+    #: absolute URLs, in page order.
+    images = scrapy.Field()
+    #: object: role -> list of names, e.g. ``{"reporter": ["黄滢", "袁安杰"]}``.
+    #: Roles: reporter 记者, editor 编辑/责任编辑, proofreader 校对, reviewer
+    #: 审核/一审/二审/三审, photographer 摄影/摄, correspondent 通讯员, writer
+    #: 撰写/文, designer 海报/设计, videographer 视频/摄像, producer 策划/统筹/监制,
+    #: translator 翻译. Only roles that appear are present.
+    credits = scrapy.Field()
+    #: list of str: the credit lines exactly as printed (after cleaning).
+    credits_raw = scrapy.Field()
+    #: str: ``zh-Hans`` (Simplified), ``zh-Hant`` (Traditional), or ``zh`` when
+    #: the text has no script-specific character. Text keeps its script.
+    lang = scrapy.Field()
+    #: list of str: damage found in the text, as ``<field>:<flag>``, e.g.
+    #: ``body:mojibake``. Empty for a clean page.
+    quality = scrapy.Field()
+    #: object: which extraction layer gave ``title``, ``timestamp`` and ``body``
+    #: (``meta``, ``selector``, ``info_line``, ``h1``, ``title_tag``,
+    #: ``container``, ``density``, ...).
+    provenance = scrapy.Field()
+    #: str: when the page was fetched, ISO 8601 in UTC, e.g. ``2026-11-27T10:48:00Z``.
+    crawled_at = scrapy.Field()
+
+
+#: Value for fields a page does not provide, so every line has every column.
+FIELD_DEFAULTS = {
+    "channel": None,
+    "source": None,
+    "timestamp": None,
+    "timestamp_precision": None,
+    "timestamp_raw": None,
+    "images": [],
+    "credits": {},
+    "credits_raw": [],
+    "quality": [],
+    "provenance": {},
+}
+
+#: The order of columns in the output, the schema's own order.
+FIELD_ORDER = list(ArticleItem.fields)
+
+
+@lru_cache(maxsize=1)
+def article_schema() -> dict:
+    """The JSON Schema (draft 2020-12) every emitted item satisfies."""
+    text = resources.files("lianzhou_news").joinpath("schema/article.schema.json").read_text(
+        encoding="utf-8"
+    )
+    return json.loads(text)
