@@ -30,6 +30,10 @@ def schema_errors(item) -> list[str]:
     ]
 
 
+# Empty by design on a good page: no damage found, no layer to report.
+_NOT_COUNTED_AS_MISSING = frozenset({"quality", "provenance"})
+
+
 class ValidationPipeline:
     """Drop items that break the schema, saying which field and why.
 
@@ -48,7 +52,7 @@ class ValidationPipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         for name in FIELD_ORDER:
-            if adapter.get(name) in (None, "", [], {}):
+            if name not in _NOT_COUNTED_AS_MISSING and adapter.get(name) in (None, "", [], {}):
                 self.stats.inc_value(f"lianzhou/field/{name}/missing")
         errors = schema_errors(item)
         if errors:

@@ -157,7 +157,7 @@ def is_stop_line(line: str) -> bool:
 _COLON = r"\s*[:：]\s*"
 _SOURCE_LABEL = r"(?:文章来源|文章來源|信息来源|信息來源|来源|來源|稿源)"
 _TIME_LABEL = (
-    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|更新时间|更新時間|"
+    r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|发表时间|發表時間|更新时间|更新時間|"
     r"时间|時間|日期)"
 )
 # Words that begin the next field of an info line; a source ends before them.
@@ -194,6 +194,8 @@ def parse_source(line: str) -> str | None:
     '南方+'
     >>> parse_source("来源：连州市档案局发布时间：2024-05-06")
     '连州市档案局'
+    >>> parse_source("來源:南方+ 發佈時間:2024-02-22 20:21:09")
+    '南方+'
     >>> parse_source("发布时间：2024-05-06") is None
     True
     """

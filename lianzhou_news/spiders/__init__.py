@@ -1,0 +1,1 @@
+"""Spiders: one thin subclass of ``base.PlatformNewsSpider`` per county site."""
