@@ -326,10 +326,10 @@ def _read_body(blocks: Iterable[Block], trailing: Iterable[Block], source: str |
             continue
         if ended:
             continue  # the attribution line after "- THE END -"
-        line, photographers = split_caption_credit(line)
+        line, photographers, printed = split_caption_credit(line)
         if photographers:
             merge_credits(body.credits, {"photographer": photographers})
-            body.credits_raw.append(f"{' '.join(photographers)} 摄")
+            body.credits_raw.append(printed)
         if line:
             body.lines.append(line)
     # Credit blocks printed just after the body container (some skins do this).

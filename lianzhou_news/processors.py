@@ -355,7 +355,7 @@ ROLE_LABELS: dict[str, str] = {
     ),
     **dict.fromkeys(["校对", "校對"], "proofreader"),
     **dict.fromkeys(
-        ["审核", "審核", "审校", "審校", "审稿", "審稿", "终审", "終審",
+        ["审核", "審核", "審覈", "审校", "審校", "审稿", "審稿", "终审", "終審",
          "一审", "一審", "二审", "二審", "三审", "三審"],
         "reviewer",
     ),
@@ -429,21 +429,23 @@ _CAPTION_CREDIT_RE = re.compile(
 )
 
 
-def split_caption_credit(line: str) -> tuple[str, list[str]]:
+def split_caption_credit(line: str) -> tuple[str, list[str], str | None]:
     """Split a photographer credit off the end of a caption line.
 
+    Returns the caption without the credit, the names, and the credit as printed.
+
     >>> split_caption_credit("连州菜心丰收，农户忙采摘。黄滢 摄")
-    ('连州菜心丰收，农户忙采摘。', ['黄滢'])
-    >>> split_caption_credit("活动现场（记者 袁安杰 摄）")
-    ('活动现场', ['袁安杰'])
+    ('连州菜心丰收，农户忙采摘。', ['黄滢'], '黄滢 摄')
+    >>> split_caption_credit("活动现场（记者 袁安杰 攝）")
+    ('活动现场', ['袁安杰'], '（记者 袁安杰 攝）')
     >>> split_caption_credit("会议现场。")
-    ('会议现场。', [])
+    ('会议现场。', [], None)
     """
     match = _CAPTION_CREDIT_RE.search(line)
     if not match:
-        return line, []
+        return line, [], None
     names = match.group("names") or match.group("names2")
-    return line[: match.start()].rstrip(), _NAME_SPLIT_RE.split(names)
+    return line[: match.start()].rstrip(), _NAME_SPLIT_RE.split(names), match.group(0).strip()
 
 
 def merge_credits(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
