@@ -23,12 +23,18 @@ def main() -> int:
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with serve(site_dir) as site:
         urls = start_urls(site.base_url)
-        print(f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}")
+        print(
+            f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}"
+        )
         print(f"demo: scrapy crawl lianzhou -a start_urls={','.join(urls)}")
-        result = run_crawl(crawl_command(urls, run_id=run_id), Path.cwd(), capture=False)
+        result = run_crawl(
+            crawl_command(urls, run_id=run_id), Path.cwd(), capture=False
+        )
     output = Path("output/lianzhou") / f"{run_id}.jsonl"
     if result.returncode != 0 or not output.exists():
-        print(f"demo: the crawl failed (exit status {result.returncode})", file=sys.stderr)
+        print(
+            f"demo: the crawl failed (exit status {result.returncode})", file=sys.stderr
+        )
         return result.returncode or 1
     with output.open(encoding="utf-8") as lines:
         count = sum(1 for _ in lines)

@@ -22,7 +22,7 @@ class RunSummary:
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
-        feeds = list(self.crawler.settings.getdict("FEEDS"))
+        feeds = [str(uri) for uri in self.crawler.settings.getdict("FEEDS")]
         targets = [uri % _uri_params(spider) for uri in feeds]
         logger.info(
             "lianzhou: %d articles written to %s (listing pages %d, duplicates dropped %d,"

@@ -82,7 +82,9 @@ _BLOCK_TAGS = frozenset(
     "hr form address body html".split()
 )
 # Paragraph wrappers whose text counts for the element around them.
-_PARAGRAPH_TAGS = frozenset("p span font strong b em i center blockquote pre h4 h5 h6".split())
+_PARAGRAPH_TAGS = frozenset(
+    "p span font strong b em i center blockquote pre h4 h5 h6".split()
+)
 
 _CJK_RE = re.compile(f"[{CJK}]")
 _BREADCRUMB_RE = re.compile(
@@ -200,11 +202,15 @@ def _find_info(blocks: list[Block]) -> tuple[int, int] | None:
     for index, block in enumerate(blocks):
         if block.text and is_info_line(block.text) and len(block.text) < 200:
             end = index + 1
-            while end < len(blocks) and end - index < 5 and (
-                not blocks[end].text
-                and blocks[end].image is None
-                or blocks[end].text
-                and (is_info_line(blocks[end].text) or is_chrome(blocks[end].text))
+            while (
+                end < len(blocks)
+                and end - index < 5
+                and (
+                    (not blocks[end].text
+                    and blocks[end].image is None)
+                    or (blocks[end].text
+                    and (is_info_line(blocks[end].text) or is_chrome(blocks[end].text)))
+                )
             ):
                 end += 1
             return index, end
@@ -212,7 +218,12 @@ def _find_info(blocks: list[Block]) -> tuple[int, int] | None:
 
 
 def _plausible_title(text: str | None) -> bool:
-    return bool(text) and 4 <= len(text) <= 150 and not is_chrome(text) and not is_info_line(text)
+    return (
+        bool(text)
+        and 4 <= len(text) <= 150
+        and not is_chrome(text)
+        and not is_info_line(text)
+    )
 
 
 def _title_before_info(blocks: list[Block], info_start: int) -> str | None:
@@ -285,7 +296,9 @@ def _channel_from_breadcrumb(blocks: list[Block]) -> str | None:
         match = _BREADCRUMB_RE.match(block.text) if block.text else None
         if match:
             crumbs = [c for c in _CRUMB_SPLIT_RE.split(match.group("trail")) if c]
-            crumbs = [c for c in crumbs if c not in ("正文", "详情", "詳情", "内容", "內容")]
+            crumbs = [
+                c for c in crumbs if c not in ("正文", "详情", "詳情", "内容", "內容")
+            ]
             return crumbs[-1] if len(crumbs) > 1 else None
     return None
 
@@ -303,7 +316,12 @@ class _Body:
     credits_raw: list[str] = field(default_factory=list)
 
 
-def _read_body(blocks: Iterable[Block], trailing: Iterable[Block], source: str | None, site: str | None) -> _Body:
+def _read_body(
+    blocks: Iterable[Block],
+    trailing: Iterable[Block],
+    source: str | None,
+    site: str | None,
+) -> _Body:
     body = _Body()
     ended = False
     for block in blocks:
@@ -350,7 +368,10 @@ def _finish_body(body: _Body, source: str | None, site: str | None) -> _Body:
     signatures = {s for s in (source, site) if s}
     while body.lines and (
         body.lines[-1] in signatures
-        or (len(body.lines[-1]) <= 12 and body.lines[-1].endswith(("融媒体中心", "融媒體中心")))
+        or (
+            len(body.lines[-1]) <= 12
+            and body.lines[-1].endswith(("融媒体中心", "融媒體中心"))
+        )
     ):
         body.lines.pop()
     return body
@@ -362,7 +383,7 @@ def extract_article(
     now: datetime | None = None,
     site: str | None = None,
     listing_channel: str | None = None,
-    selectors: SiteSelectors = SiteSelectors(),  # noqa: B008 - frozen, shared safely
+    selectors: SiteSelectors = SiteSelectors(),
     loader_class: type[ArticleLoader] = ArticleLoader,
 ) -> ArticleItem:
     """Extract the article item from an article page.
@@ -388,7 +409,10 @@ def extract_article(
     for layer, candidate in (
         ("meta", lambda: _meta(response, "ArticleTitle")),
         ("selector", lambda: _css_text(response, selectors.title)),
-        ("info_line", lambda: _title_before_info(page_blocks, info[0]) if info else None),
+        (
+            "info_line",
+            lambda: _title_before_info(page_blocks, info[0]) if info else None,
+        ),
         ("h1", lambda: _css_text(response, "h1")),
         ("title_tag", lambda: _title_from_title_tag(response, site)),
     ):
@@ -415,7 +439,9 @@ def extract_article(
     stop = indexes[-1] + 1 if indexes else len(page_blocks)
     if info and start <= info[0] < stop:
         start = info[1]
-    body = _read_body(page_blocks[start:stop], page_blocks[stop : stop + 15], source, site)
+    body = _read_body(
+        page_blocks[start:stop], page_blocks[stop : stop + 15], source, site
+    )
     if body.lines:
         provenance["body"] = body_layer
 
@@ -447,7 +473,9 @@ def extract_article(
     item = loader.load_item()
 
     for name, default in FIELD_DEFAULTS.items():
-        item.setdefault(name, default.copy() if isinstance(default, (list, dict)) else default)
+        item.setdefault(
+            name, default.copy() if isinstance(default, (list, dict)) else default
+        )
     for name in ("site", "title", "body"):
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
@@ -478,7 +506,9 @@ _TOTAL_PAGE_RE = re.compile(
 )
 _PAGES_LIMIT_RE = re.compile(r"pages_limit\s*=\s*(\d+)")
 _PAGE_FILE_RE = re.compile(r"(?:^|/)index(?:_(\d+))?\.html?$")
-_DATE_IN_TEXT_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_DATE_IN_TEXT_RE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
+)
 
 
 @dataclass(frozen=True)
@@ -527,7 +557,11 @@ def extract_listing(response: Response) -> Listing:
         if parts.scheme not in ("http", "https") or parts.netloc != here.netloc:
             continue
         page_match = _PAGE_FILE_RE.search(parts.path)
-        if page_match and parts.path.startswith(column_dir) and "/" not in parts.path[len(column_dir) :]:
+        if (
+            page_match
+            and parts.path.startswith(column_dir)
+            and "/" not in parts.path[len(column_dir) :]
+        ):
             page_numbers.add(int(page_match.group(1) or 1))
             continue
         match = ARTICLE_URL_RE.search(parts.path)
@@ -577,7 +611,9 @@ def _total_pages(text: str) -> int | None:
 def _listing_channel(response: Response) -> str | None:
     root = response.selector.root
     body = root.find(".//body")
-    channel = _channel_from_breadcrumb(iter_blocks(body if body is not None else root, response.url))
+    channel = _channel_from_breadcrumb(
+        iter_blocks(body if body is not None else root, response.url)
+    )
     if channel:
         return channel
     title = clean_text(response.xpath("//title/text()").get())
@@ -590,7 +626,9 @@ def _listing_channel(response: Response) -> str | None:
 # ---------------------------------------------------------------------------
 
 
-def response_from_file(path: Path, url: str, headers: dict[str, str] | None = None) -> HtmlResponse:
+def response_from_file(
+    path: Path, url: str, headers: dict[str, str] | None = None
+) -> HtmlResponse:
     """Build the response Scrapy would have built for these bytes and headers.
 
     The body is passed as bytes: Scrapy picks the encoding from the
@@ -625,8 +663,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="'Name: value'",
         help="a response header, e.g. 'Content-Type: text/html; charset=gbk'",
     )
-    parser.add_argument("--site", default="连州市融媒体中心", help="the item's site (default: %(default)s)")
-    parser.add_argument("--channel", help="the listing's channel, if the page names none")
+    parser.add_argument(
+        "--site",
+        default="连州市融媒体中心",
+        help="the item's site (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--channel", help="the listing's channel, if the page names none"
+    )
     args = parser.parse_args(argv)
 
     headers: dict[str, str] = {}
@@ -641,7 +685,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--header needs 'Name: value', got {header!r}")
         headers[name.strip()] = value.strip()
     if not url:
-        parser.error("--url (or --meta with a url) is required: links and images are resolved against it")
+        parser.error(
+            "--url (or --meta with a url) is required: links and images are resolved against it"
+        )
     if not args.page.is_file():
         parser.error(f"no such file: {args.page}")
 

@@ -93,7 +93,9 @@ FIELD_ORDER = list(ArticleItem.fields)
 @lru_cache(maxsize=1)
 def article_schema() -> dict:
     """The JSON Schema (draft 2020-12) every emitted item satisfies."""
-    text = resources.files("lianzhou_news").joinpath("schema/article.schema.json").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("lianzhou_news")
+        .joinpath("schema/article.schema.json")
+        .read_text(encoding="utf-8")
     )
     return json.loads(text)

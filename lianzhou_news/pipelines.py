@@ -26,7 +26,9 @@ def schema_errors(item) -> list[str]:
     data = ItemAdapter(item).asdict()
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(item)'}: {e.message}"
-        for e in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+        for e in sorted(
+            _validator().iter_errors(data), key=lambda e: list(e.absolute_path)
+        )
     ]
 
 
@@ -52,7 +54,12 @@ class ValidationPipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         for name in FIELD_ORDER:
-            if name not in _NOT_COUNTED_AS_MISSING and adapter.get(name) in (None, "", [], {}):
+            if name not in _NOT_COUNTED_AS_MISSING and adapter.get(name) in (
+                None,
+                "",
+                [],
+                {},
+            ):
                 self.stats.inc_value(f"lianzhou/field/{name}/missing")
         errors = schema_errors(item)
         if errors:

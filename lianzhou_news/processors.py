@@ -287,7 +287,13 @@ def parse_timestamp(text: str | None, *, now: datetime) -> Timestamp | None:
         value = _dateparser_fallback(text, now=now)
         if value is None:
             return None
-        precision = "second" if value.second else "minute" if (value.hour or value.minute) else "day"
+        precision = (
+            "second"
+            if value.second
+            else "minute"
+            if (value.hour or value.minute)
+            else "day"
+        )
         raw = text.strip()
     if not EARLIEST_DATE <= value <= now.astimezone(CST) + timedelta(days=1):
         return None
@@ -314,7 +320,9 @@ def _dateparser_fallback(text: str, *, now: datetime) -> datetime | None:
     return parsed.astimezone(CST) if parsed else None
 
 
-def merge_timestamps(first: Timestamp | None, second: Timestamp | None) -> Timestamp | None:
+def merge_timestamps(
+    first: Timestamp | None, second: Timestamp | None
+) -> Timestamp | None:
     """Combine two readings of one time: the more precise wins where they agree.
 
     >>> now = datetime(2026, 11, 27, tzinfo=CST)
@@ -350,13 +358,37 @@ def _truncate(value: datetime, precision: str) -> datetime:
 ROLE_LABELS: dict[str, str] = {
     **dict.fromkeys(["记者", "記者", "本报记者", "本報記者"], "reporter"),
     **dict.fromkeys(
-        ["编辑", "編輯", "责任编辑", "責任編輯", "责编", "責編", "实习编辑", "實習編輯"],
+        [
+            "编辑",
+            "編輯",
+            "责任编辑",
+            "責任編輯",
+            "责编",
+            "責編",
+            "实习编辑",
+            "實習編輯",
+        ],
         "editor",
     ),
     **dict.fromkeys(["校对", "校對"], "proofreader"),
     **dict.fromkeys(
-        ["审核", "審核", "審覈", "审校", "審校", "审稿", "審稿", "终审", "終審",
-         "一审", "一審", "二审", "二審", "三审", "三審"],
+        [
+            "审核",
+            "審核",
+            "審覈",
+            "审校",
+            "審校",
+            "审稿",
+            "審稿",
+            "终审",
+            "終審",
+            "一审",
+            "一審",
+            "二审",
+            "二審",
+            "三审",
+            "三審",
+        ],
         "reviewer",
     ),
     **dict.fromkeys(["摄影", "攝影", "图", "圖", "摄", "攝"], "photographer"),
@@ -373,7 +405,11 @@ ROLE_LABELS: dict[str, str] = {
 _SHORT_LABELS = {label for label in ROLE_LABELS if len(label) == 1}
 _LABEL_ALT = "|".join(sorted(map(re.escape, ROLE_LABELS), key=len, reverse=True))
 _LONG_LABEL_ALT = "|".join(
-    sorted((re.escape(x) for x in ROLE_LABELS if x not in _SHORT_LABELS), key=len, reverse=True)
+    sorted(
+        (re.escape(x) for x in ROLE_LABELS if x not in _SHORT_LABELS),
+        key=len,
+        reverse=True,
+    )
 )
 _CREDIT_LABEL_RE = re.compile(
     rf"(?:^|(?<=[\s/|；;，,】]))(?:"
@@ -411,7 +447,9 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     credits: dict[str, list[str]] = {}
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
-        label = match.group("bracketed") or match.group("colon") or match.group("spaced")
+        label = (
+            match.group("bracketed") or match.group("colon") or match.group("spaced")
+        )
         names = [n for n in _NAME_SPLIT_RE.split(line[match.end() : end]) if n]
         if not names or not all(_NAME_RE.match(n) for n in names):
             return None
@@ -445,7 +483,11 @@ def split_caption_credit(line: str) -> tuple[str, list[str], str | None]:
     if not match:
         return line, [], None
     names = match.group("names") or match.group("names2")
-    return line[: match.start()].rstrip(), _NAME_SPLIT_RE.split(names), match.group(0).strip()
+    return (
+        line[: match.start()].rstrip(),
+        _NAME_SPLIT_RE.split(names),
+        match.group(0).strip(),
+    )
 
 
 def merge_credits(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:

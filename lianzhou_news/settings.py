@@ -40,16 +40,12 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- Output -----------------------------------------------------------------
-# One new JSON Lines file per run; never appended to an earlier run's file.
-# run_id is a spider attribute (UTC start time plus a random suffix).
-# `scrapy crawl lianzhou -O file.jsonl` replaces this, as in any Scrapy project.
-FEEDS = {
-    "output/%(name)s/%(run_id)s.jsonl": {
-        "format": "jsonlines",
-        "encoding": "utf8",
-        "overwrite": True,
-    },
-}
+# One new JSON Lines file per run, never appended to an earlier run's file.
+# run_id is a spider attribute (UTC start time plus a random suffix, or -a
+# run_id=...). The spider turns this into the run's feed only when the command
+# line names no feed: `scrapy crawl lianzhou -O file.jsonl` writes file.jsonl
+# alone, as in any Scrapy project. Set it to "" to write no default feed.
+LIANZHOU_OUTPUT_URI = "output/%(name)s/%(run_id)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o/-O: Chinese as UTF-8, no \u escapes
 FEED_EXPORT_FIELDS = FIELD_ORDER  # the same columns, in schema order, on every line
 

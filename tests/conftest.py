@@ -24,7 +24,9 @@ class GoldenCase:
     expected: dict
 
     def extract(self):
-        response = response_from_file(self.page, self.meta["url"], self.meta.get("headers"))
+        response = response_from_file(
+            self.page, self.meta["url"], self.meta.get("headers")
+        )
         return extract_article(
             response,
             now=datetime.fromisoformat(self.meta["fetched_at"].replace("Z", "+00:00")),
@@ -41,8 +43,63 @@ def golden_cases(site: str = "lianzhou") -> list[GoldenCase]:
             GoldenCase(
                 name=page.stem,
                 page=page,
-                meta=json.loads(stem.with_suffix(".meta.json").read_text(encoding="utf-8")),
-                expected=json.loads(stem.with_suffix(".expected.json").read_text(encoding="utf-8")),
+                meta=json.loads(
+                    stem.with_suffix(".meta.json").read_text(encoding="utf-8")
+                ),
+                expected=json.loads(
+                    stem.with_suffix(".expected.json").read_text(encoding="utf-8")
+                ),
             )
         )
     return cases
+
+
+@dataclass
+class Crawl:
+    """One real `scrapy crawl lianzhou` over the offline site, and what it left."""
+
+    returncode: int
+    log: str
+    output: Path
+    hits: list  # every request the site answered: Hit(host, path, status)
+    site_host: str  # "127.0.0.1:PORT"
+    offsite_host: str  # "localhost:PORT", the same server under a name no crawl may use
+    articles: list  # the site's ground truth (lianzhou_news.localsite.content.Article)
+
+    def items(self) -> list[dict]:
+        with self.output.open(encoding="utf-8") as lines:
+            return [json.loads(line) for line in lines]
+
+
+def crawl_local_site(
+    workdir: Path, run_id: str = "e2e", extra_args=None, site_dir: Path | None = None
+) -> Crawl:
+    from lianzhou_news.localsite import build_site, serve
+    from lianzhou_news.localsite.build import start_urls
+    from lianzhou_news.localsite.run import crawl_command, run_crawl
+
+    site_dir = site_dir or workdir / "site"
+    articles = build_site(site_dir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with serve(site_dir) as site:
+        command = crawl_command(
+            start_urls(site.base_url), run_id=run_id, extra_args=extra_args
+        )
+        result = run_crawl(command, workdir, timeout=240)
+    return Crawl(
+        returncode=result.returncode,
+        log=result.stderr,
+        output=workdir / "output" / "lianzhou" / f"{run_id}.jsonl",
+        hits=list(site.hits),
+        site_host=site.base_url.removeprefix("http://"),
+        offsite_host=site.offsite_host,
+        articles=articles,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory) -> Crawl:
+    """The crawl `make demo` runs, once per test session, shared read-only."""
+    crawl = crawl_local_site(tmp_path_factory.mktemp("crawl"))
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    return crawl

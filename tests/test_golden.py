@@ -30,7 +30,14 @@ def test_there_are_golden_cases_for_both_scripts_and_credit_styles():
     roles = {role for case in CASES for role in case.expected["credits"]}
     assert len(CASES) >= 7
     assert langs == {"zh-Hans", "zh-Hant"}
-    assert {"reporter", "editor", "proofreader", "reviewer", "writer", "photographer"} <= roles
+    assert {
+        "reporter",
+        "editor",
+        "proofreader",
+        "reviewer",
+        "writer",
+        "photographer",
+    } <= roles
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -56,13 +63,27 @@ def test_item_satisfies_schema(case):
 def test_seed_article_matches_site_md():
     """The values SITE.md gives for the seed, restated here so they cannot drift."""
     item = _extracted("seed_mirror")
-    assert item["title"] == "連州市宣傳思想文化工作會議召開 為連州高質量發展提供堅強思想保證和強大精神力量"
+    assert (
+        item["title"]
+        == "連州市宣傳思想文化工作會議召開 為連州高質量發展提供堅強思想保證和強大精神力量"
+    )
     assert item["source"] == "連州市融媒體中心"
     assert item["timestamp"] == "2023-03-22T17:01:12+08:00"
     paragraphs = item["body"].split("\n")
     assert len(paragraphs) == 8
-    assert paragraphs[0].startswith("3月20日,") and paragraphs[-1].endswith("明確責任單位。")
-    for chrome in ("(huì)", "圖片", "THE END", "記者", "頭部", "來源", "footer底部", "字體"):
+    assert paragraphs[0].startswith("3月20日,") and paragraphs[-1].endswith(
+        "明確責任單位。"
+    )
+    for chrome in (
+        "(huì)",
+        "圖片",
+        "THE END",
+        "記者",
+        "頭部",
+        "來源",
+        "footer底部",
+        "字體",
+    ):
         assert chrome not in item["body"]
     assert item["credits"] == {
         "reporter": ["黃瀅", "袁安杰"],

@@ -9,8 +9,12 @@ from . import build_site, serve
 from .build import start_urls
 
 parser = argparse.ArgumentParser(prog="python -m lianzhou_news.localsite")
-parser.add_argument("directory", nargs="?", help="where to build the site (default: a temp dir)")
-parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
+parser.add_argument(
+    "directory", nargs="?", help="where to build the site (default: a temp dir)"
+)
+parser.add_argument(
+    "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)"
+)
 args = parser.parse_args()
 directory = Path(args.directory or tempfile.mkdtemp(prefix="lianzhou-site-"))
 build_site(directory)

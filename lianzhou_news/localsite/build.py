@@ -28,11 +28,28 @@ ROBOTS_FORBIDDEN_PATH = "/private/content/post_1699999.html"
 
 # Characters the mirror annotates, with the pinyin it prints after them.
 _MIRROR_PINYIN = {
-    "會": "huì", "議": "yì", "開": "kāi", "發": "fā", "時": "shí", "間": "jiān",
-    "質": "zhì", "強": "qiáng", "領": "lǐng", "導": "dǎo", "鎮": "zhèn", "鄉": "xiāng",
-    "區": "qū", "護": "hù", "標": "biāo", "對": "duì", "來": "lái", "數": "shù",
+    "會": "huì",
+    "議": "yì",
+    "開": "kāi",
+    "發": "fā",
+    "時": "shí",
+    "間": "jiān",
+    "質": "zhì",
+    "強": "qiáng",
+    "領": "lǐng",
+    "導": "dǎo",
+    "鎮": "zhèn",
+    "鄉": "xiāng",
+    "區": "qū",
+    "護": "hù",
+    "標": "biāo",
+    "對": "duì",
+    "來": "lái",
+    "數": "shù",
 }
-_ASCII_PUNCT = str.maketrans({"，": ",", "：": ":", "；": ";", "（": "(", "）": ")", "！": "!", "？": "?"})
+_ASCII_PUNCT = str.maketrans(
+    {"，": ",", "：": ":", "；": ";", "（": "(", "）": ")", "！": "!", "？": "?"}
+)
 
 
 def e(text: str) -> str:
@@ -52,7 +69,11 @@ def _portal_credit_lines(article: Article) -> list[str]:
     c = article.credits
     if article.credit_style == "media":
         lines = ["- THE END -", "连州市融媒体中心", f"记者：{' '.join(c['reporter'])}"]
-        lines += [f"编辑：{c['editor'][0]}", f"校对：{c['proofreader'][0]}", f"审核：{c['reviewer'][0]}"]
+        lines += [
+            f"编辑：{c['editor'][0]}",
+            f"校对：{c['proofreader'][0]}",
+            f"审核：{c['reviewer'][0]}",
+        ]
         return lines
     if article.credit_style == "nanfang":
         lines = [f"【撰写】{' '.join(c['writer'])}"]
@@ -68,7 +89,9 @@ def _paragraph_html(part: str | Image, *, mirror: bool = False) -> str:
     if isinstance(part, Image):
         out = f'<p style="text-align:center"><img src="{e(part.src)}" alt="{e(part.alt)}" border="0"></p>'
         if part.caption:
-            caption = part.caption + (f"{part.photographer} 摄" if part.photographer else "")
+            caption = part.caption + (
+                f"{part.photographer} 摄" if part.photographer else ""
+            )
             if mirror:
                 caption = _mirror_text(caption)
             out += f'\n<p style="text-align:center">{e(caption)}</p>'
@@ -124,7 +147,10 @@ def render_portal_article(article: Article) -> str:
 
 def _mirror_text(text: str) -> str:
     traditional = _opencc_s2t(text).translate(_ASCII_PUNCT)
-    return "".join(ch + (f"({_MIRROR_PINYIN[ch]})" if ch in _MIRROR_PINYIN else "") for ch in traditional)
+    return "".join(
+        ch + (f"({_MIRROR_PINYIN[ch]})" if ch in _MIRROR_PINYIN else "")
+        for ch in traditional
+    )
 
 
 def _opencc_s2t(text: str) -> str:
@@ -182,14 +208,25 @@ def render_seed_mirror(seed_text: str) -> str:
 
 def render_mirror_article(article: Article) -> str:
     title = _mirror_text(article.title)
-    info = _mirror_text(f"来源:{article.source} 发布时间:{article.published} ") + "字體大?。? 瀏覽次數(shù):-"
+    info = (
+        _mirror_text(f"来源:{article.source} 发布时间:{article.published} ")
+        + "字體大?。? 瀏覽次數(shù):-"
+    )
     content = [_paragraph_html(p, mirror=True) for p in article.paragraphs]
-    content += [f"<p>{e(_mirror_text(line))}</p>" for line in _portal_credit_lines(article)]
+    content += [
+        f"<p>{e(_mirror_text(line))}</p>" for line in _portal_credit_lines(article)
+    ]
     return _mirror_page(title, info, content)
 
 
 def _listing_page(
-    column: Column, entries: list[tuple[str, Article]], page: int, pages: int, total: int, *, mirror: bool
+    column: Column,
+    entries: list[tuple[str, Article]],
+    page: int,
+    pages: int,
+    total: int,
+    *,
+    mirror: bool,
 ) -> str:
     items = []
     for index, (path, article) in enumerate(entries):
@@ -209,7 +246,9 @@ def _listing_page(
                 '<span class="time">2024-01-04</span></li>'
             )
     if column.key == "bmdt" and page == 1 and not mirror:
-        items.append(f'<li><a href="{ROBOTS_FORBIDDEN_PATH}">内部稿件</a><span class="time">2024-01-03</span></li>')
+        items.append(
+            f'<li><a href="{ROBOTS_FORBIDDEN_PATH}">内部稿件</a><span class="time">2024-01-03</span></li>'
+        )
     name = column.name if not mirror else _mirror_text(column.name)
     pager = ""
     if column.pagination in ("totalpage", "limited"):
@@ -222,7 +261,9 @@ def _listing_page(
     else:
         links = []
         if page > 1:
-            links.append(f'<a class="prev" href="{"index.html" if page == 2 else f"index_{page - 1}.html"}">上一页</a>')
+            links.append(
+                f'<a class="prev" href="{"index.html" if page == 2 else f"index_{page - 1}.html"}">上一页</a>'
+            )
         if page < pages:
             links.append(f'<a class="next" href="index_{page + 1}.html">下一页</a>')
             links.append(f'<a class="last" href="index_{pages}.html">尾页</a>')
@@ -253,13 +294,18 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _write_listings(root: Path, column: Column, entries: list[tuple[str, Article]], *, mirror: bool) -> None:
+def _write_listings(
+    root: Path, column: Column, entries: list[tuple[str, Article]], *, mirror: bool
+) -> None:
     prefix = "/mirror" if mirror else ""
     pages = max(1, -(-len(entries) // column.per_page))
     for page in range(1, pages + 1):
         chunk = entries[(page - 1) * column.per_page : page * column.per_page]
         name = "index.html" if page == 1 else f"index_{page}.html"
-        _write(root / f"{prefix}{column.path}".lstrip("/") / name, _listing_page(column, chunk, page, pages, len(entries), mirror=mirror))
+        _write(
+            root / f"{prefix}{column.path}".lstrip("/") / name,
+            _listing_page(column, chunk, page, pages, len(entries), mirror=mirror),
+        )
 
 
 def build_site(directory: Path | str, seed_text: str | None = None) -> list[Article]:
@@ -269,29 +315,56 @@ def build_site(directory: Path | str, seed_text: str | None = None) -> list[Arti
     root = Path(directory)
     articles = demo_articles()
     if seed_text is None:
-        seed_text = resources.files(__package__).joinpath("seed_mirror.txt").read_text(encoding="utf-8")
+        seed_text = (
+            resources.files(__package__)
+            .joinpath("seed_mirror.txt")
+            .read_text(encoding="utf-8")
+        )
 
     for article in articles:
         _write(root / article_path(article).lstrip("/"), render_portal_article(article))
         for other in article.also_listed_in:
-            _write(root / article_path(article, COLUMNS[other]).lstrip("/"), render_portal_article(article))
+            _write(
+                root / article_path(article, COLUMNS[other]).lstrip("/"),
+                render_portal_article(article),
+            )
         if article.mirrored:
-            page = render_seed_mirror(seed_text) if article.article_id == SEED_ID else render_mirror_article(article)
+            page = (
+                render_seed_mirror(seed_text)
+                if article.article_id == SEED_ID
+                else render_mirror_article(article)
+            )
             _write(root / "mirror" / article_path(article).lstrip("/"), page)
 
     for column in COLUMNS.values():
         entries = [(article_path(a), a) for a in articles if a.column == column.key]
-        entries += [(article_path(a, column), a) for a in articles if column.key in a.also_listed_in]
+        entries += [
+            (article_path(a, column), a)
+            for a in articles
+            if column.key in a.also_listed_in
+        ]
         entries.sort(key=lambda pa: pa[1].published, reverse=True)
         _write_listings(root, column, entries, mirror=False)
-        mirrored = [(f"/mirror{path}", a) for path, a in entries if a.mirrored and a.column == column.key]
+        mirrored = [
+            (f"/mirror{path}", a)
+            for path, a in entries
+            if a.mirrored and a.column == column.key
+        ]
         if mirrored:
             _write_listings(root, column, mirrored, mirror=True)
 
-    _write(root / "private/content/post_1699999.html", "<html><body>不应被抓取</body></html>")
+    _write(
+        root / "private/content/post_1699999.html",
+        "<html><body>不应被抓取</body></html>",
+    )
     _write(root / "robots.txt", "User-agent: *\nDisallow: /private/\n")
-    links = "".join(f'<li><a href="{c.path}">{e(c.name)}</a></li>' for c in COLUMNS.values())
-    _write(root / "index.html", f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{SITE_TITLE}</title></head><body><ul>{links}</ul></body></html>")
+    links = "".join(
+        f'<li><a href="{c.path}">{e(c.name)}</a></li>' for c in COLUMNS.values()
+    )
+    _write(
+        root / "index.html",
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{SITE_TITLE}</title></head><body><ul>{links}</ul></body></html>",
+    )
     return articles
 
 

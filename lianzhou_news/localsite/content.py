@@ -35,7 +35,9 @@ class Article:
     source: str
     published: str  # "YYYY-MM-DD HH:MM:SS", Beijing time, as the info line prints it
     paragraphs: list[str | Image]
-    credit_style: str  # "media" (记者：), "nanfang" (【撰写】), "byline" (撰稿：… 审核：…)
+    credit_style: (
+        str  # "media" (记者：), "nanfang" (【撰写】), "byline" (撰稿：… 审核：…)
+    )
     credits: dict[str, list[str]] = field(default_factory=dict)
     with_meta: bool = False  # carries ArticleTitle/PubDate/ContentSource/ColumnName
     also_listed_in: tuple[str, ...] = ()  # other columns that list it under their path
@@ -84,8 +86,18 @@ COLUMNS = {
 SEED_ID = "1686531"
 
 TOWNS = [
-    "连州镇", "西岸镇", "保安镇", "星子镇", "大路边镇", "九陂镇",
-    "丰阳镇", "东陂镇", "西江镇", "龙坪镇", "三水瑶族乡", "瑶安瑶族乡",
+    "连州镇",
+    "西岸镇",
+    "保安镇",
+    "星子镇",
+    "大路边镇",
+    "九陂镇",
+    "丰阳镇",
+    "东陂镇",
+    "西江镇",
+    "龙坪镇",
+    "三水瑶族乡",
+    "瑶安瑶族乡",
 ]
 CROPS = ["菜心", "水晶梨", "东陂腊味", "沙坊粉", "油茶", "西岸冬瓜"]
 
@@ -165,7 +177,13 @@ TOPICS = [
         ],
     ),
 ]
-THEMES = ["档案话发展 奋进新时代", "喜迎国庆", "法治进乡村", "垃圾分类 从我做起", "安全伴我行"]
+THEMES = [
+    "档案话发展 奋进新时代",
+    "喜迎国庆",
+    "法治进乡村",
+    "垃圾分类 从我做起",
+    "安全伴我行",
+]
 
 MEDIA_TEAM = {
     "reporter": ["黄滢", "袁安杰", "李俊杰", "陈晓敏", "欧阳文"],
@@ -192,12 +210,16 @@ def seed_portal_article() -> Article:
     on the source itself.
     """
     data = json.loads(
-        resources.files(__package__).joinpath("seed_portal_body.json").read_text(encoding="utf-8")
+        resources.files(__package__)
+        .joinpath("seed_portal_body.json")
+        .read_text(encoding="utf-8")
     )
     paragraphs: list[str | Image] = []
     for index, text in enumerate(data):
         if text is None:
-            paragraphs.append(Image(f"/zwgk/lzyw/content/images/2023-03/seed_{index}.jpg", "图片"))
+            paragraphs.append(
+                Image(f"/zwgk/lzyw/content/images/2023-03/seed_{index}.jpg", "图片")
+            )
         else:
             paragraphs.append(text)
     return Article(
@@ -232,7 +254,9 @@ def demo_articles() -> list[Article]:
     for article in [a for a in articles if a.column == "zwyw"][2:4]:
         article.also_listed_in = ("lzyw",)
     # Two more mirror copies besides the seed.
-    for article in [a for a in articles if a.column == "lzyw" and a.article_id != SEED_ID][1:3]:
+    for article in [
+        a for a in articles if a.column == "lzyw" and a.article_id != SEED_ID
+    ][1:3]:
         article.mirrored = True
     return articles
 
@@ -266,7 +290,12 @@ def _generated_article(article_id: str, column: str, rng: random.Random) -> Arti
         caption = f"{values['town']}活动现场。"
         paragraphs.insert(
             1,
-            Image(f"/uploads/{year}/{month:02d}/{article_id}_1.jpg", rng.choice(["图片", f"{article_id}_1.jpg"]), caption, photographer),
+            Image(
+                f"/uploads/{year}/{month:02d}/{article_id}_1.jpg",
+                rng.choice(["图片", f"{article_id}_1.jpg"]),
+                caption,
+                photographer,
+            ),
         )
     return Article(
         article_id=article_id,
@@ -297,4 +326,7 @@ def _credits(style: str, rng: random.Random) -> dict[str, list[str]]:
         credits["editor"] = list(NANFANG_TEAM["editor"])
         credits["proofreader"] = list(NANFANG_TEAM["proofreader"])
         return credits
-    return {"writer": [rng.choice(["欧阳文", "陈晓敏", "梁志成"])], "reviewer": [rng.choice(["何志刚", "邓伟明"])]}
+    return {
+        "writer": [rng.choice(["欧阳文", "陈晓敏", "梁志成"])],
+        "reviewer": [rng.choice(["何志刚", "邓伟明"])],
+    }

@@ -28,7 +28,15 @@ def crawl_command(
     settings: dict[str, str] | None = None,
     extra_args: list[str] | None = None,
 ) -> list[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", "start_urls=" + ",".join(start_urls)]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        spider,
+        "-a",
+        "start_urls=" + ",".join(start_urls),
+    ]
     if run_id:
         command += ["-a", f"run_id={run_id}"]
     for name, value in {**LOCAL_SITE_SETTINGS, **(settings or {})}.items():
@@ -36,9 +44,17 @@ def crawl_command(
     return command + list(extra_args or [])
 
 
-def run_crawl(command: list[str], cwd: Path | str, *, capture: bool = True, timeout: float = 300):
+def run_crawl(
+    command: list[str], cwd: Path | str, *, capture: bool = True, timeout: float = 300
+):
     """Run a crawl command in ``cwd`` (where ``output/`` is written)."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
     return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=capture, text=True, timeout=timeout, check=False
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=capture,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

@@ -54,7 +54,9 @@ class _Handler(SimpleHTTPRequestHandler):
             return super().send_head()  # 404 and redirects as usual
         if target.suffix != ".html":
             return super().send_head()
-        data = target.read_bytes().replace(OFFSITE_PLACEHOLDER.encode(), self.site.offsite_host.encode())
+        data = target.read_bytes().replace(
+            OFFSITE_PLACEHOLDER.encode(), self.site.offsite_host.encode()
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -78,7 +80,9 @@ def serve(directory: Path | str, port: int = 0) -> Iterator[LocalSite]:
     site = LocalSite(f"http://127.0.0.1:{bound}", f"localhost:{bound}")
     handler.func.site = site
     handler.func.lock = threading.Lock()
-    thread = threading.Thread(target=server.serve_forever, name="localsite", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="localsite", daemon=True
+    )
     thread.start()
     try:
         yield site

@@ -73,17 +73,36 @@ class PlatformNewsSpider(scrapy.Spider):
     selectors: SiteSelectors = SiteSelectors()
     loader_class: type[ArticleLoader] = ArticleLoader
 
-    def __init__(self, *args, start_urls: str | None = None, run_id: str | None = None, **kwargs):
+    def __init__(
+        self, *args, start_urls: str | None = None, run_id: str | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.start_urls = parse_start_urls(start_urls) if start_urls else list(self.default_start_urls)
+        self.start_urls = (
+            parse_start_urls(start_urls)
+            if start_urls
+            else list(self.default_start_urls)
+        )
         if not self.start_urls:
-            raise ValueError(f"{self.name}: no start URLs; pass -a start_urls=URL[,URL...]")
+            raise ValueError(
+                f"{self.name}: no start URLs; pass -a start_urls=URL[,URL...]"
+            )
         # Offsite filtering by host; extract_listing already keeps only the
         # exact host:port of the listing, so other ports never get this far.
-        self.allowed_domains = sorted({urlsplit(url).hostname for url in self.start_urls})
+        self.allowed_domains = sorted(
+            {urlsplit(url).hostname for url in self.start_urls}
+        )
         self.run_id = run_id or (
             datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         )
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Called before the settings freeze and after -o/-O have set FEEDS.
+        uri = settings.get("LIANZHOU_OUTPUT_URI")
+        if uri and not settings.getdict("FEEDS"):
+            feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": True}
+            settings.set("FEEDS", {uri: feed}, priority="spider")
 
     async def start(self):
         for url in self.start_urls:
@@ -114,7 +133,9 @@ class PlatformNewsSpider(scrapy.Spider):
         if (declared is not None and next_page <= declared) or (
             declared is None and next_page in listing.page_numbers
         ):
-            yield scrapy.Request(listing_page_url(response.url, next_page), callback=self.parse_listing)
+            yield scrapy.Request(
+                listing_page_url(response.url, next_page), callback=self.parse_listing
+            )
 
     def parse_article(self, response: Response, listing_channel: str | None = None):
         if not isinstance(response, TextResponse):
