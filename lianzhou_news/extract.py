@@ -198,20 +198,20 @@ def _css_text(response: Response, css: str | None) -> str | None:
 
 
 def _find_info(blocks: list[Block]) -> tuple[int, int] | None:
-    """Index range [start, end) of the info line cluster (it may span blocks)."""
+    """Index range [start, end) of the info line cluster.
+
+    Some skins print source, time and view count as separate blocks (one
+    ``<li>`` each); the cluster takes the info-like or chrome lines that follow.
+    """
     for index, block in enumerate(blocks):
         if block.text and is_info_line(block.text) and len(block.text) < 200:
             end = index + 1
-            while (
-                end < len(blocks)
-                and end - index < 5
-                and (
-                    (not blocks[end].text
-                    and blocks[end].image is None)
-                    or (blocks[end].text
-                    and (is_info_line(blocks[end].text) or is_chrome(blocks[end].text)))
-                )
-            ):
+            while end < len(blocks) and end - index < 5:
+                following = blocks[end]
+                if following.image is not None or not (
+                    is_info_line(following.text) or is_chrome(following.text)
+                ):
+                    break
                 end += 1
             return index, end
     return None
