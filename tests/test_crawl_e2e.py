@@ -134,6 +134,11 @@ def test_each_run_writes_its_own_file_and_O_works(tmp_path):
     assert hashlib.sha256(first.output.read_bytes()).hexdigest() == digest
     assert len(second.items()) == len(first.items())
 
+    again = crawl_local_site(tmp_path, run_id="first", site_dir=tmp_path / "site")
+    assert again.returncode != 0
+    assert "exists already: choose another -a run_id" in again.log
+    assert hashlib.sha256(first.output.read_bytes()).hexdigest() == digest
+
     custom = crawl_local_site(
         tmp_path,
         run_id="third",

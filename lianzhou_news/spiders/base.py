@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
@@ -94,6 +95,17 @@ class PlatformNewsSpider(scrapy.Spider):
         self.run_id = run_id or (
             datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        uri = crawler.settings.get("LIANZHOU_OUTPUT_URI")
+        if uri and "://" not in uri:
+            output = Path(uri % {"name": spider.name, "run_id": spider.run_id})
+            if output.exists():
+                # Feeds overwrite; an earlier run's items must never be lost to a reused id.
+                raise ValueError(f"{output} exists already: choose another -a run_id")
+        return spider
 
     @classmethod
     def update_settings(cls, settings):
