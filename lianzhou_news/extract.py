@@ -23,6 +23,7 @@ the spider would produce for a saved page.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import re
 import sys
@@ -30,19 +31,23 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from .items import FIELD_DEFAULTS, FIELD_ORDER, SCHEMA_VERSION, ArticleItem
 from .loaders import ArticleLoader
 from .processors import (
     CJK,
+    Timestamp,
     clean_text,
     detect_script,
     find_damage,
+    find_date,
+    is_attribution_line,
     is_chrome,
     is_end_marker,
     is_info_line,
@@ -54,6 +59,7 @@ from .processors import (
     parse_source,
     parse_timestamp,
     split_caption_credit,
+    strip_source_label,
 )
 
 #: The article URL scheme of the platform: ``/<channel>/<sub>/content/post_<id>.html``.
@@ -179,14 +185,20 @@ def _cjk_len(text: str) -> int:
 # ---------------------------------------------------------------------------
 
 
+_LOWER = "translate({},'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+
+
 def _meta(response: Response, *names: str) -> str | None:
+    """The first non-empty ``<meta>`` content among ``names`` (name, property or itemprop)."""
     for name in names:
-        value = response.xpath(
-            "//meta[translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-            f"='{name.lower()}']/@content"
-        ).get()
-        if value and clean_text(value):
-            return clean_text(value)
+        key = name.lower()
+        match = " or ".join(
+            f"{_LOWER.format('@' + attr)}='{key}'"
+            for attr in ("name", "property", "itemprop")
+        )
+        for value in response.xpath(f"//meta[{match}]/@content").getall():
+            if clean_text(value):
+                return clean_text(value)
     return None
 
 
@@ -236,15 +248,65 @@ def _title_before_info(blocks: list[Block], info_start: int) -> str | None:
     return None
 
 
-def _title_from_title_tag(response: Response, site: str | None) -> str | None:
+_TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|--|－| - | — | – )\s*")
+
+
+def _title_tag(response: Response, site: str | None) -> tuple[str, str]:
+    """The whole ``<title>`` and its main part (the longest, site name removed)."""
     raw = clean_text(response.xpath("//title/text()").get())
-    if not raw:
-        return None
-    # "标题_连州市人民政府" / "标题 - 网站名" / "标题|网站名": keep the longest part.
-    parts = [p for p in re.split(r"\s*(?:_|\||｜|--| - | — )\s*", raw) if p]
-    if site:
-        parts = [p for p in parts if p != site] or parts
-    return max(parts, key=len) if parts else None
+    parts = [p for p in _TITLE_SPLIT_RE.split(raw) if p and p != site]
+    return raw, max(parts, key=len) if parts else ""
+
+
+def _agrees_with_title_tag(candidate: str, raw: str, main: str) -> bool:
+    """Does a headline candidate agree with the page's ``<title>``?
+
+    Portals put sub-headings, author lines and dates where a headline could
+    be; the ``<title>`` almost always repeats the real headline.
+    """
+    if not raw or candidate in raw or (main and main in candidate):
+        return True
+    return bool(main) and SequenceMatcher(None, candidate, main).ratio() >= 0.6
+
+
+def _choose_title(
+    response: Response,
+    page_blocks: list[Block],
+    info: tuple[int, int] | None,
+    selectors: SiteSelectors,
+    site: str | None,
+) -> tuple[str | None, str | None]:
+    for layer, value in (
+        ("selector", _css_text(response, selectors.title)),
+        ("meta", _meta(response, "ArticleTitle")),
+    ):
+        if _plausible_title(value):
+            return value, layer
+    raw, main = _title_tag(response, site)
+    before_info = _title_before_info(page_blocks, info[0]) if info else None
+    if _plausible_title(before_info) and _agrees_with_title_tag(before_info, raw, main):
+        return before_info, "info_line"
+    headings = [
+        clean_text(text)
+        for text in response.xpath("//h1|//h2|//h3").xpath("string()").getall()
+    ]
+    agreeing = [
+        h
+        for h in headings
+        if _plausible_title(h) and _agrees_with_title_tag(h, raw, main)
+    ]
+    if agreeing and main:
+        return max(
+            agreeing, key=lambda h: SequenceMatcher(None, h, main).ratio()
+        ), "heading"
+    og_title = _meta(response, "og:title")
+    if _plausible_title(og_title):
+        return og_title, "meta"
+    if _plausible_title(main):
+        return main, "title_tag"
+    if _plausible_title(before_info):
+        return before_info, "info_line"
+    return next(((h, "heading") for h in headings if _plausible_title(h)), (None, None))
 
 
 def _body_container(response: Response, root: etree._Element, selectors: SiteSelectors):
@@ -314,6 +376,7 @@ class _Body:
     images: list[dict] = field(default_factory=list)
     credits: dict[str, list[str]] = field(default_factory=dict)
     credits_raw: list[str] = field(default_factory=list)
+    source: str | None = None  # from an attribution line inside the body
 
 
 def _read_body(
@@ -337,6 +400,12 @@ def _read_body(
             continue
         if is_chrome(line):
             continue
+        if is_attribution_line(line):
+            # "本文来源：新京报 责任编辑：X": metadata printed inside the text.
+            body.source = body.source or parse_source(line)
+            line = strip_source_label(line)
+            if not line or is_info_line(line):
+                continue
         credit = parse_credit_line(line)
         if credit:
             merge_credits(body.credits, credit)
@@ -377,59 +446,130 @@ def _finish_body(body: _Body, source: str | None, site: str | None) -> _Body:
     return body
 
 
+def fix_decoding(response: Response) -> tuple[Response, str | None]:
+    """Undo the two decoding mistakes Chinese sites cause, before anything is read.
+
+    Scrapy trusts the Content-Type header, then ``<meta charset>``. Pages that
+    declare gb2312 but are UTF-8 (common after CMS migrations), and pages whose
+    header says UTF-8 over GBK bytes, then decode to mojibake. Valid UTF-8 is
+    practically never produced by GBK Chinese text, so: bytes that are valid
+    UTF-8 are read as UTF-8; bytes declared UTF-8 that are not valid UTF-8 but
+    valid GB18030 (the superset of GBK and GB2312) are read as GB18030.
+    Returns the response to use and a note when it was re-decoded.
+    """
+    if not isinstance(response, TextResponse) or response.body.isascii():
+        return response, None
+    chosen = codecs.lookup(response.encoding).name
+    if chosen != "utf-8" and _decodes(response.body, "utf-8"):
+        return response.replace(encoding="utf-8"), f"utf-8 (declared {chosen})"
+    if chosen == "utf-8" and not _decodes(response.body, "utf-8"):
+        if _decodes(response.body, "gb18030"):
+            return response.replace(encoding="gb18030"), "gb18030 (declared utf-8)"
+    return response, None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _choose_timestamp(
+    response: Response,
+    page_blocks: list[Block],
+    info_text: str,
+    title: str | None,
+    now: datetime,
+    reference: datetime | None,
+) -> tuple[Timestamp | None, str | None]:
+    """The publication time and the layer it came from.
+
+    The info line and the PubDate-style meta tags are read both; where they
+    agree the more precise wins. Failing both, a ``<time datetime>``, then a
+    short line with a date just around the headline.
+    """
+    info_ts = parse_timestamp(
+        parse_info_time(info_text) or find_date(info_text), now=now, reference=reference
+    )
+    meta_ts = parse_timestamp(
+        _meta(response, *_PUBLISHED_META), now=now, reference=reference
+    )
+    timestamp = merge_timestamps(info_ts, meta_ts)
+    if timestamp is not None:
+        return timestamp, "info_line" if timestamp is info_ts else "meta"
+    for value in response.xpath("//time/@datetime").getall()[:3]:
+        if timestamp := parse_timestamp(value, now=now):
+            return timestamp, "time_element"
+    anchor = next(
+        (i for i, b in enumerate(page_blocks) if title and b.text == title), None
+    )
+    if anchor is not None:
+        for block in page_blocks[max(0, anchor - 3) : anchor + 8]:
+            if block.text and len(block.text) <= 80 and block.text != title:
+                if timestamp := parse_timestamp(find_date(block.text), now=now):
+                    return timestamp, "near_title"
+    return None, None
+
+
+_PUBLISHED_META = (
+    "PubDate",
+    "publishdate",
+    "pubdate",
+    "article:published_time",
+    "datePublished",
+    "og:release_date",
+    "publish_time",
+)
+
+
 def extract_article(
     response: Response,
     *,
     now: datetime | None = None,
     site: str | None = None,
     listing_channel: str | None = None,
+    listing_date: str | None = None,
     selectors: SiteSelectors = SiteSelectors(),
     loader_class: type[ArticleLoader] = ArticleLoader,
 ) -> ArticleItem:
     """Extract the article item from an article page.
 
     ``now`` is the fetch time (UTC or aware); it stamps ``crawled_at`` and
-    bounds the dates a page may claim. ``listing_channel`` is the column of the
-    listing the article was found on, used when the page names none.
+    bounds the dates a page may claim. ``listing_channel`` and ``listing_date``
+    come from the listing the article was found on: the channel when the page
+    names none, the date to give a year to a page that prints none.
     """
     now = now or datetime.now(UTC)
+    response, decoding_note = fix_decoding(response)
     root = response.selector.root
     body_el = root.find(".//body")
     page_blocks = iter_blocks(body_el if body_el is not None else root, response.url)
     provenance: dict[str, str] = {}
+    if decoding_note:
+        provenance["encoding"] = decoding_note
 
     # Info line: source and the time as printed.
     info = _find_info(page_blocks)
     info_text = " ".join(b.text for b in page_blocks[info[0] : info[1]]) if info else ""
     source = parse_source(info_text) or _meta(response, "ContentSource", "source")
-    info_time_raw = parse_info_time(info_text)
 
-    # Title.
-    title, title_layer = None, None
-    for layer, candidate in (
-        ("meta", lambda: _meta(response, "ArticleTitle")),
-        ("selector", lambda: _css_text(response, selectors.title)),
-        (
-            "info_line",
-            lambda: _title_before_info(page_blocks, info[0]) if info else None,
-        ),
-        ("h1", lambda: _css_text(response, "h1")),
-        ("title_tag", lambda: _title_from_title_tag(response, site)),
-    ):
-        value = candidate()
-        if _plausible_title(value):
-            title, title_layer = value, layer
-            break
+    title, title_layer = _choose_title(response, page_blocks, info, selectors, site)
     if title_layer:
         provenance["title"] = title_layer
 
-    # Timestamp: the info line and the PubDate meta, the more precise where they agree.
-    meta_time_raw = _meta(response, "PubDate", "publishdate", "article:published_time")
-    info_ts = parse_timestamp(info_time_raw, now=now)
-    meta_ts = parse_timestamp(meta_time_raw, now=now)
-    timestamp = merge_timestamps(info_ts, meta_ts)
-    if timestamp is not None:
-        provenance["timestamp"] = "info_line" if timestamp is info_ts else "meta"
+    reference = parse_timestamp(listing_date, now=now)
+    timestamp, time_layer = _choose_timestamp(
+        response,
+        page_blocks,
+        info_text,
+        title,
+        now,
+        reference.value if reference else None,
+    )
+    if time_layer:
+        provenance["timestamp"] = time_layer
 
     # Body: the container, from just after the info line when it holds it.
     container, body_layer = _body_container(response, root, selectors)
@@ -437,13 +577,20 @@ def extract_article(
     indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
     start = indexes[0] if indexes else len(page_blocks)
     stop = indexes[-1] + 1 if indexes else len(page_blocks)
-    if info and start <= info[0] < stop:
-        start = info[1]
+    if (
+        info
+        and start <= info[0] < stop
+        and _text_len(page_blocks[start : info[0]]) < 300
+    ):
+        start = info[1]  # the container opens with headline and info line
+    elif title and (at := _index_of(page_blocks, title, start, stop)) is not None:
+        start = at + 1  # the container holds the headline: the body starts below it
     body = _read_body(
         page_blocks[start:stop], page_blocks[stop : stop + 15], source, site
     )
     if body.lines:
         provenance["body"] = body_layer
+    source = source or body.source
 
     channel = (
         _meta(response, "ColumnName")
@@ -463,7 +610,7 @@ def extract_article(
     if timestamp is not None:
         loader.add_value("timestamp", timestamp.isoformat())
         loader.add_value("timestamp_precision", timestamp.precision)
-    loader.add_value("timestamp_raw", info_time_raw or meta_time_raw)
+        loader.add_value("timestamp_raw", timestamp.raw)
     loader.add_value("body", body.lines)
     loader.add_value("images", body.images)
     loader.add_value("credits", body.credits)
@@ -480,7 +627,26 @@ def extract_article(
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
     item["quality"] = _quality_flags(item)
+    _drop_replacement_characters(item)
     return item
+
+
+def _text_len(blocks: list[Block]) -> int:
+    return sum(len(block.text) for block in blocks)
+
+
+def _index_of(blocks: list[Block], text: str, start: int, stop: int) -> int | None:
+    return next(
+        (i for i in range(start, min(stop, start + 10)) if blocks[i].text == text), None
+    )
+
+
+def _drop_replacement_characters(item: ArticleItem) -> None:
+    # U+FFFD carries no information; once flagged in ``quality`` it is removed
+    # so that no reader meets it (the flag says the text there is damaged).
+    for name in ("title", "source", "channel", "body"):
+        if item.get(name) and "\ufffd" in item[name]:
+            item[name] = clean_text(item[name].replace("\ufffd", "")) or None
 
 
 def _quality_flags(item: ArticleItem) -> list[str]:

@@ -162,7 +162,7 @@ _TIME_LABEL = (
 )
 # Words that begin the next field of an info line; a source ends before them.
 _NEXT_FIELD = (
-    rf"(?:{_TIME_LABEL}|作者|字体大小|字體大小|字号|字號|浏览次数|瀏覽次數|"
+    rf"(?:{_TIME_LABEL}|作者|责任编辑|責任編輯|编辑|編輯|记者|記者|字体大小|字體大小|字号|字號|浏览次数|瀏覽次數|"
     r"阅读次数|閱讀次數|点击|點擊|分享|【)"
 )
 _SOURCE_RE = re.compile(
@@ -170,6 +170,32 @@ _SOURCE_RE = re.compile(
 )
 _TIME_RE = re.compile(rf"{_TIME_LABEL}{_COLON}(?P<time>\d[\d\-/.:：年月日\s]+\d日?)")
 _INFO_LABEL_RE = re.compile(rf"{_SOURCE_LABEL}{_COLON}|{_TIME_LABEL}{_COLON}\d")
+
+
+_ATTRIBUTION_RE = re.compile(
+    rf"^(?:本文|文章|信息|稿件)?{_SOURCE_LABEL}{_COLON}\S|^{_TIME_LABEL}{_COLON}\d"
+)
+
+
+def is_attribution_line(line: str) -> bool:
+    """A short line that starts with a 来源 or 发布时间 label: metadata, not text.
+
+    >>> is_attribution_line("本文来源：新京报 责任编辑：杜硕_NB12556")
+    True
+    >>> is_attribution_line("项目资金来源：财政拨款500万元。")
+    False
+    """
+    return len(line) <= 100 and bool(_ATTRIBUTION_RE.match(line))
+
+
+def strip_source_label(line: str) -> str:
+    """What an attribution line says after its 来源 value (often credits).
+
+    >>> strip_source_label("本文来源：新京报 责任编辑：杜硕_NB12556")
+    '责任编辑：杜硕_NB12556'
+    """
+    match = _SOURCE_RE.search(line)
+    return line[match.end() :].strip() if match else line
 
 
 def is_info_line(line: str) -> bool:
@@ -246,13 +272,37 @@ _DATE_RE = re.compile(
 )
 
 
-def parse_timestamp(text: str | None, *, now: datetime) -> Timestamp | None:
+def find_date(text: str | None) -> str | None:
+    """The first full date (with its time, if printed) in a line, as printed.
+
+    >>> find_date("2019-09-07 15:14:21 来源: 新京报")
+    '2019-09-07 15:14:21'
+    >>> find_date("没有日期") is None
+    True
+    """
+    match = _DATE_RE.search(text) if text else None
+    return match.group(0).strip() if match else None
+
+
+# Month and day without a year, as listings and some info lines print them:
+# "03-22 17:01", "3月22日". Only tried on short, labelled values.
+_YEARLESS_RE = re.compile(
+    r"(?<![\d年/.-])(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s+(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?(?![\d月])"
+)
+
+
+def parse_timestamp(
+    text: str | None, *, now: datetime, reference: datetime | None = None
+) -> Timestamp | None:
     """Parse a publication time printed on a page into Beijing time.
 
     A regex fast path covers every form these sites print; dateparser is the
     fallback, pinned to Chinese, Asia/Shanghai and ``now`` so that neither the
     host clock nor the host zone can leak in. Dates before 1990 or after
-    ``now`` are impossible for a published article and give None.
+    ``now`` are impossible for a published article and give None. A month and
+    day without a year take the year of ``reference`` (the listing's date, else
+    ``now``), or the year before when that would put them after it.
 
     >>> now = datetime(2026, 11, 27, tzinfo=CST)
     >>> parse_timestamp("2023-03-22 17:01:12", now=now).isoformat()
@@ -261,43 +311,66 @@ def parse_timestamp(text: str | None, *, now: datetime) -> Timestamp | None:
     ('2023-03-22T00:00:00+08:00', 'day')
     >>> parse_timestamp("发布时间：2023/03/22 17:01", now=now).precision
     'minute'
-    >>> parse_timestamp("2031-01-01", now=now) is None, parse_timestamp("", now=now)
+    >>> parse_timestamp("2023.03.22", now=now).isoformat()
+    '2023-03-22T00:00:00+08:00'
+    >>> parse_timestamp("03-22 17:01", now=now).isoformat()
+    '2026-03-22T17:01:00+08:00'
+    >>> parse_timestamp("12月30日", now=now).isoformat()
+    '2025-12-30T00:00:00+08:00'
+    >>> listed = datetime(2023, 3, 25, tzinfo=CST)
+    >>> parse_timestamp("3月22日", now=now, reference=listed).isoformat()
+    '2023-03-22T00:00:00+08:00'
+    >>> parse_timestamp("2031-01-01", now=now) is None, parse_timestamp("1989-06-01", now=now)
     (True, None)
     """
     if not text:
         return None
-    match = _DATE_RE.search(text)
-    if match:
+    if match := _DATE_RE.search(text):
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-        precision = "second" if "S" in parts else "minute" if "M" in parts else "day"
-        try:
-            value = datetime(
-                parts["y"],
-                parts["m"],
-                parts["d"],
-                parts.get("H", 0),
-                parts.get("M", 0),
-                parts.get("S", 0),
-                tzinfo=CST,
-            )
-        except ValueError:
-            return None
-        raw = match.group(0).strip()
+    elif match := _YEARLESS_RE.search(text) if len(text) <= 40 else None:
+        parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+        base = (reference or now).astimezone(CST)
+        parts["y"] = base.year
+        if (parts["m"], parts["d"]) > (base.month, base.day):
+            parts["y"] -= 1  # printed without a year, so it lies in the past
     else:
-        value = _dateparser_fallback(text, now=now)
-        if value is None:
-            return None
-        precision = (
-            "second"
-            if value.second
-            else "minute"
-            if (value.hour or value.minute)
-            else "day"
+        return _dateparser_timestamp(text, now=now)
+    precision = "second" if "S" in parts else "minute" if "M" in parts else "day"
+    try:
+        value = datetime(
+            parts["y"],
+            parts["m"],
+            parts["d"],
+            parts.get("H", 0),
+            parts.get("M", 0),
+            parts.get("S", 0),
+            tzinfo=CST,
         )
-        raw = text.strip()
-    if not EARLIEST_DATE <= value <= now.astimezone(CST) + timedelta(days=1):
+    except ValueError:
         return None
-    return Timestamp(value, precision, raw)
+    return _if_possible(Timestamp(value, precision, match.group(0).strip()), now)
+
+
+def _if_possible(timestamp: Timestamp | None, now: datetime) -> Timestamp | None:
+    if timestamp is None:
+        return None
+    if EARLIEST_DATE <= timestamp.value <= now.astimezone(CST) + timedelta(days=1):
+        return timestamp
+    return None
+
+
+def _dateparser_timestamp(text: str, *, now: datetime) -> Timestamp | None:
+    value = _dateparser_fallback(text, now=now)
+    if value is None:
+        return None
+    precision = (
+        "second"
+        if value.second
+        else "minute"
+        if (value.hour or value.minute)
+        else "day"
+    )
+    return _if_possible(Timestamp(value, precision, text.strip()), now)
 
 
 def _dateparser_fallback(text: str, *, now: datetime) -> datetime | None:
@@ -354,9 +427,9 @@ def _truncate(value: datetime, precision: str) -> datetime:
 # Credits
 # ---------------------------------------------------------------------------
 
-#: Printed role labels (both scripts) and the role each is filed under.
-ROLE_LABELS: dict[str, str] = {
-    **dict.fromkeys(["记者", "記者", "本报记者", "本報記者"], "reporter"),
+#: Printed role labels (both scripts) and the roles each is filed under.
+ROLE_LABELS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(["记者", "記者", "本报记者", "本報記者"], ("reporter",)),
     **dict.fromkeys(
         [
             "编辑",
@@ -368,9 +441,9 @@ ROLE_LABELS: dict[str, str] = {
             "实习编辑",
             "實習編輯",
         ],
-        "editor",
+        ("editor",),
     ),
-    **dict.fromkeys(["校对", "校對"], "proofreader"),
+    **dict.fromkeys(["校对", "校對"], ("proofreader",)),
     **dict.fromkeys(
         [
             "审核",
@@ -389,15 +462,21 @@ ROLE_LABELS: dict[str, str] = {
             "三审",
             "三審",
         ],
-        "reviewer",
+        ("reviewer",),
     ),
-    **dict.fromkeys(["摄影", "攝影", "图", "圖", "摄", "攝"], "photographer"),
-    **dict.fromkeys(["通讯员", "通訊員"], "correspondent"),
-    **dict.fromkeys(["撰写", "撰寫", "撰稿", "文", "文字", "作者"], "writer"),
-    **dict.fromkeys(["海报", "海報", "设计", "設計", "美编", "美編"], "designer"),
-    **dict.fromkeys(["视频", "視頻", "摄像", "攝像", "剪辑", "剪輯"], "videographer"),
-    **dict.fromkeys(["策划", "策劃", "统筹", "統籌", "监制", "監製"], "producer"),
-    **dict.fromkeys(["翻译", "翻譯"], "translator"),
+    **dict.fromkeys(["摄影", "攝影", "图", "圖", "摄", "攝"], ("photographer",)),
+    **dict.fromkeys(["通讯员", "通訊員"], ("correspondent",)),
+    **dict.fromkeys(["撰写", "撰寫", "撰稿", "文", "文字", "作者"], ("writer",)),
+    **dict.fromkeys(
+        ["文/图", "文/圖", "图/文", "圖/文", "文图", "文圖", "图文", "圖文"],
+        ("writer", "photographer"),
+    ),
+    **dict.fromkeys(["海报", "海報", "设计", "設計", "美编", "美編"], ("designer",)),
+    **dict.fromkeys(
+        ["视频", "視頻", "摄像", "攝像", "剪辑", "剪輯"], ("videographer",)
+    ),
+    **dict.fromkeys(["策划", "策劃", "统筹", "統籌", "监制", "監製"], ("producer",)),
+    **dict.fromkeys(["翻译", "翻譯"], ("translator",)),
 }
 
 # Single-character labels (文, 图, 摄) are only credits when clearly marked:
@@ -420,6 +499,8 @@ _CREDIT_LABEL_RE = re.compile(
 )
 _NAME_SPLIT_RE = re.compile(r"[\s、，,/／;；|]+")
 _NAME_RE = re.compile(rf"^(?:[{CJK}·•]{{1,8}}|[A-Za-z][A-Za-z.\-]{{0,30}})$")
+# Portal staff codes glued to editor names: "杨倩_NF4425" (163.com).
+_STAFF_CODE_RE = re.compile(r"_[A-Z]{1,4}\d{2,6}$")
 
 
 def parse_credit_line(line: str) -> dict[str, list[str]] | None:
@@ -436,6 +517,10 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     {'editor': ['叶镇祖']}
     >>> parse_credit_line("记者：黄滢、袁安杰 / 编辑：黄艺")
     {'reporter': ['黄滢', '袁安杰'], 'editor': ['黄艺']}
+    >>> parse_credit_line("文/图：刘玺东 易赛楠")
+    {'writer': ['刘玺东', '易赛楠'], 'photographer': ['刘玺东', '易赛楠']}
+    >>> parse_credit_line("责任编辑：杨倩_NF4425")
+    {'editor': ['杨倩']}
     >>> parse_credit_line("记者在现场看到，群众热情高涨。") is None
     True
     >>> parse_credit_line("文 化活动") is None
@@ -451,11 +536,10 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
             match.group("bracketed") or match.group("colon") or match.group("spaced")
         )
         names = [n for n in _NAME_SPLIT_RE.split(line[match.end() : end]) if n]
+        names = [_STAFF_CODE_RE.sub("", n) for n in names]
         if not names or not all(_NAME_RE.match(n) for n in names):
             return None
-        role = ROLE_LABELS[label]
-        credits.setdefault(role, [])
-        credits[role].extend(n for n in names if n not in credits[role])
+        merge_credits(credits, dict.fromkeys(ROLE_LABELS[label], names))
     return credits
 
 
