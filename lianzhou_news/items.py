@@ -68,6 +68,11 @@ class ArticleItem(scrapy.Item):
     #: (``meta``, ``selector``, ``info_line``, ``h1``, ``title_tag``,
     #: ``container``, ``density``, ...).
     provenance = scrapy.Field()
+    #: object or null: null unless ``LIANZHOU_SIMPLIFIED`` asks for conversion.
+    #: ``alongside``: ``{"title", "source", "channel", "body", "credits"}`` in
+    #: Simplified script (OpenCC t2s), the fields above untouched; ``replace``:
+    #: ``{"converted_from": "zh-Hant"}`` and the fields above converted.
+    simplified = scrapy.Field()
     #: str: when the page was fetched, ISO 8601 in UTC, e.g. ``2026-11-27T10:48:00Z``.
     crawled_at = scrapy.Field()
 
@@ -84,6 +89,7 @@ FIELD_DEFAULTS = {
     "credits_raw": [],
     "quality": [],
     "provenance": {},
+    "simplified": None,
 }
 
 #: The order of columns in the output, the schema's own order.

@@ -11,9 +11,10 @@ from functools import lru_cache
 
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import FIELD_ORDER, article_schema
+from .processors import to_simplified
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +42,8 @@ class ValidationPipeline:
 
     Also counts, per field, how many items lack a value
     (``lianzhou/field/<name>/missing``), so a template change that silently
-    loses a field shows in the stats instead of in an analyst's notebook.
+    loses a field shows in the stats instead of in an analyst's notebook, and
+    every damage flag (``lianzhou/quality/body:mojibake``).
     """
 
     def __init__(self, stats):
@@ -61,6 +63,8 @@ class ValidationPipeline:
                 {},
             ):
                 self.stats.inc_value(f"lianzhou/field/{name}/missing")
+        for flag in adapter.get("quality") or ():
+            self.stats.inc_value(f"lianzhou/quality/{flag}")
         errors = schema_errors(item)
         if errors:
             self.stats.inc_value("lianzhou/items/dropped/invalid")
@@ -96,3 +100,55 @@ class DedupePipeline:
         self.first_url[article_id] = adapter["url"]
         self.stats.inc_value("lianzhou/items/emitted")
         return item
+
+
+class SimplifiedScriptPipeline:
+    """Opt-in: add (or substitute) a Simplified-script copy of the text fields.
+
+    ``LIANZHOU_SIMPLIFIED`` = ``off`` (default: nothing changes), ``alongside``
+    (the item gains ``simplified``: title, source, channel, body and credits
+    converted with OpenCC t2s; the originals stay as published) or ``replace``
+    (the text fields themselves are converted and ``simplified`` says from
+    which script). Items already in Simplified script are left as they are.
+    """
+
+    MODES = ("off", "alongside", "replace")
+
+    def __init__(self, mode: str):
+        if mode not in self.MODES:
+            raise ValueError(
+                f"LIANZHOU_SIMPLIFIED must be one of {self.MODES}, not {mode!r}"
+            )
+        if mode == "off":
+            raise NotConfigured("LIANZHOU_SIMPLIFIED is off")
+        self.mode = mode
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("LIANZHOU_SIMPLIFIED", "off"))
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        if adapter.get("lang") != "zh-Hant":
+            return item
+        converted = {
+            name: to_simplified(adapter[name])
+            if adapter.get(name)
+            else adapter.get(name)
+            for name in _CONVERTED_FIELDS
+        }
+        converted["credits"] = {
+            role: [to_simplified(name) for name in names]
+            for role, names in (adapter.get("credits") or {}).items()
+        }
+        if self.mode == "alongside":
+            adapter["simplified"] = converted
+        else:
+            for name, value in converted.items():
+                adapter[name] = value
+            adapter["simplified"] = {"converted_from": "zh-Hant"}
+            adapter["lang"] = "zh-Hans"
+        return item
+
+
+_CONVERTED_FIELDS = ("title", "source", "channel", "body")

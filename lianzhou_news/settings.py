@@ -49,7 +49,12 @@ LIANZHOU_OUTPUT_URI = "output/%(name)s/%(run_id)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o/-O: Chinese as UTF-8, no \u escapes
 FEED_EXPORT_FIELDS = FIELD_ORDER  # the same columns, in schema order, on every line
 
+# Script: text keeps the script it was published in. "alongside" adds a
+# Simplified copy of the text fields in `simplified`; "replace" converts them.
+LIANZHOU_SIMPLIFIED = "off"
+
 ITEM_PIPELINES = {
+    "lianzhou_news.pipelines.SimplifiedScriptPipeline": 50,
     "lianzhou_news.pipelines.ValidationPipeline": 100,
     "lianzhou_news.pipelines.DedupePipeline": 200,
 }

@@ -72,8 +72,16 @@ class Crawl:
 
 
 def crawl_local_site(
-    workdir: Path, run_id: str = "e2e", extra_args=None, site_dir: Path | None = None
+    workdir: Path,
+    run_id: str = "e2e",
+    extra_args=None,
+    site_dir: Path | None = None,
+    paths: list[str] | None = None,
 ) -> Crawl:
+    """Build and serve the offline site and run the real crawl over it.
+
+    ``paths``: the listing pages to start from (default: every column and the mirror).
+    """
     from lianzhou_news.localsite import build_site, serve
     from lianzhou_news.localsite.build import start_urls
     from lianzhou_news.localsite.run import crawl_command, run_crawl
@@ -82,9 +90,10 @@ def crawl_local_site(
     articles = build_site(site_dir)
     workdir.mkdir(parents=True, exist_ok=True)
     with serve(site_dir) as site:
-        command = crawl_command(
-            start_urls(site.base_url), run_id=run_id, extra_args=extra_args
+        urls = (
+            [site.base_url + p for p in paths] if paths else start_urls(site.base_url)
         )
+        command = crawl_command(urls, run_id=run_id, extra_args=extra_args)
         result = run_crawl(command, workdir, timeout=240)
     return Crawl(
         returncode=result.returncode,

@@ -138,7 +138,10 @@ class PlatformNewsSpider(scrapy.Spider):
             yield response.follow(
                 entry.url,
                 callback=self.parse_article,
-                cb_kwargs={"listing_channel": listing.channel},
+                cb_kwargs={
+                    "listing_channel": listing.channel,
+                    "listing_date": entry.date,
+                },
             )
         next_page = page_number(response.url) + 1
         declared = listing.total_pages
@@ -149,7 +152,12 @@ class PlatformNewsSpider(scrapy.Spider):
                 listing_page_url(response.url, next_page), callback=self.parse_listing
             )
 
-    def parse_article(self, response: Response, listing_channel: str | None = None):
+    def parse_article(
+        self,
+        response: Response,
+        listing_channel: str | None = None,
+        listing_date: str | None = None,
+    ):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("lianzhou/article/not_html")
             self.logger.warning("article page is not HTML: %s", response.url)
@@ -159,6 +167,7 @@ class PlatformNewsSpider(scrapy.Spider):
             now=datetime.now(UTC),
             site=self.site_name,
             listing_channel=listing_channel,
+            listing_date=listing_date,
             selectors=self.selectors,
             loader_class=self.loader_class,
         )
