@@ -94,7 +94,7 @@ _PARAGRAPH_TAGS = frozenset(
 
 _CJK_RE = re.compile(f"[{CJK}]")
 _BREADCRUMB_RE = re.compile(
-    r"^(?:您(?:当前|當前|现在|現在)?(?:所在的?)?位置|当前位置|當前位置|所在位置)\s*[:：]\s*(?P<trail>.+)$"
+    r"^(?:您(?:当前|當前|现在|現在)?(?:所在的?|的)?位置|当前位置|當前位置|所在位置)\s*[:：]\s*(?P<trail>.+)$"
 )
 _CRUMB_SPLIT_RE = re.compile(r"\s*(?:>|＞|»|›|→|/)\s*")
 

@@ -32,12 +32,22 @@ class GoldenCase:
             now=datetime.fromisoformat(self.meta["fetched_at"].replace("Z", "+00:00")),
             site="连州市融媒体中心",
             listing_channel=self.meta.get("listing_channel"),
+            listing_date=self.meta.get("listing_date"),
         )
 
 
-def golden_cases(site: str = "lianzhou") -> list[GoldenCase]:
+GOLDEN_DIRS = ("lianzhou", "variants")
+
+
+def golden_cases(*dirs: str) -> list[GoldenCase]:
+    """Every reviewed case in ``tests/fixtures/<dir>/`` (default: all golden dirs)."""
     cases = []
-    for page in sorted((FIXTURES / site).glob("*.html")):
+    pages = [
+        page
+        for d in dirs or GOLDEN_DIRS
+        for page in sorted((FIXTURES / d).glob("*.html"))
+    ]
+    for page in pages:
         stem = page.with_suffix("")
         cases.append(
             GoldenCase(
