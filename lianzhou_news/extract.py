@@ -51,6 +51,7 @@ from .processors import (
     is_chrome,
     is_end_marker,
     is_info_line,
+    is_metadata_line,
     is_stop_line,
     merge_credits,
     merge_timestamps,
@@ -400,6 +401,8 @@ def _read_body(
             continue
         if is_chrome(line):
             continue
+        if not body.lines and is_metadata_line(line):
+            continue  # "发表于 2014-08-24 | 1164次阅读 | 来源CSDN" above the text
         if is_attribution_line(line):
             # "本文来源：新京报 责任编辑：X": metadata printed inside the text.
             body.source = body.source or parse_source(line)
@@ -407,7 +410,7 @@ def _read_body(
             if not line or is_info_line(line):
                 continue
         credit = parse_credit_line(line)
-        if credit:
+        if credit is not None:
             merge_credits(body.credits, credit)
             body.credits_raw.append(line)
             continue
@@ -424,7 +427,7 @@ def _read_body(
         if block.image is not None or not block.text or is_chrome(block.text):
             continue
         credit = parse_credit_line(block.text)
-        if not credit:
+        if credit is None:
             break
         merge_credits(body.credits, credit)
         body.credits_raw.append(block.text)

@@ -97,7 +97,14 @@ _CHROME_LINE_RE = re.compile(
         分享到\s*[:：]?.*|
         扫一扫.*|掃一掃.*|
         (?:图片|圖片|image|img|photo)|
-        [\w\-]+\.(?:jpe?g|png|gif|webp|bmp)
+        [\w\-]+\.(?:jpe?g|png|gif|webp|bmp)|
+        [（(]?点击(?:看|查看)?(?:清晰)?大图[)）]?|
+        点击进入.{0,24}|點擊進入.{0,24}|
+        安装.{0,12}客户端.*|.{0,12}(?:客户端|APP|App)|
+        [（(]本文来自.{0,40}[)）]|
+        .*(?:点我下载|點我下載|下载APP|下載APP).*|
+        收[看听聽]\s*\d{1,2}:\d{2}|
+        正在加载.*|正在載入.*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -113,7 +120,14 @@ _STOP_LINE_RE = re.compile(
         上一篇\s*[:：]?.*|下一篇\s*[:：]?.*|
         (?:相关|相關)(?:新闻|新聞|阅读|閱讀|文章|链接|鏈接)\s*[:：]?.*|
         (?:版权所有|版權所有|主办单位|主辦單位|网站标识码|網站標識碼)\s*[:：]?.*|
-        .*(?:ICP备|ICP備|公网安备|公網安備).*
+        .*(?:ICP备|ICP備|公网安备|公網安備).*|
+        .*\d+\s*条评论.*|.*\d+\s*條評論.*|
+        (?:最热|最新|热门|全部|精彩|网友|熱門|網友)評?评?论.*|我要评论.*|发表评论.*|
+        查看全部.*|更多精彩评论.*|
+        免责声明\s*[:：].*|免責聲明\s*[:：].*|
+        (?:推荐阅读|推薦閱讀|延伸阅读|热门推荐|猜你喜欢|精彩推荐)\s*.{0,10}|
+        (?:用微信)?扫描二维码.*|
+        返回.{0,6}查看更多.*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -186,6 +200,27 @@ def is_attribution_line(line: str) -> bool:
     False
     """
     return len(line) <= 100 and bool(_ATTRIBUTION_RE.match(line))
+
+
+_METADATA_WORDS_RE = re.compile(
+    r"来源|來源|作者|阅读|閱讀|浏览|瀏覽|评论|評論|编辑|編輯|发布|發布|发表|發表|点击|點擊"
+)
+
+
+def is_metadata_line(line: str) -> bool:
+    """A short dated line made of metadata: what opens a body on some portals.
+
+    >>> is_metadata_line("发表于2014-08-24 21:30| 1164次阅读| 来源CSDN| 0 条评论| 作者魏星")
+    True
+    >>> is_metadata_line("2019年9月7日，记者从市发布会上获悉，全市已完成改造。")
+    False
+    """
+    return (
+        len(line) <= 100
+        and find_date(line) is not None
+        and len(_METADATA_WORDS_RE.findall(line)) >= 2
+        and not line.rstrip().endswith(("。", "！", "？", "."))
+    )
 
 
 def strip_source_label(line: str) -> str:
@@ -501,13 +536,16 @@ _NAME_SPLIT_RE = re.compile(r"[\s、，,/／;；|]+")
 _NAME_RE = re.compile(rf"^(?:[{CJK}·•]{{1,8}}|[A-Za-z][A-Za-z.\-]{{0,30}})$")
 # Portal staff codes glued to editor names: "杨倩_NF4425" (163.com).
 _STAFF_CODE_RE = re.compile(r"_[A-Z]{1,4}\d{2,6}$")
+_STAFF_ONLY_RE = re.compile(r"^[A-Z]{1,4}\d{2,6}$")
 
 
 def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     """Parse a whole line of credits into role -> names, or None if it is not one.
 
     A line counts only when it consists of nothing but role labels and names,
-    so a body sentence that mentions a 记者 is never taken for a credit.
+    so a body sentence that mentions a 记者 is never taken for a credit. A
+    label printed with no name (or only a staff code) is a credit line that
+    credits nobody: ``{}``.
 
     >>> parse_credit_line("记者:黃瀅 袁安杰")
     {'reporter': ['黃瀅', '袁安杰']}
@@ -521,11 +559,15 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     {'writer': ['刘玺东', '易赛楠'], 'photographer': ['刘玺东', '易赛楠']}
     >>> parse_credit_line("责任编辑：杨倩_NF4425")
     {'editor': ['杨倩']}
+    >>> parse_credit_line("（责任编辑： HN666）"), parse_credit_line("责任编辑：")
+    ({}, {})
     >>> parse_credit_line("记者在现场看到，群众热情高涨。") is None
     True
     >>> parse_credit_line("文 化活动") is None
     True
     """
+    if line[:1] in "（(" and line[-1:] in "）)":
+        line = line[1:-1].strip()  # "（责任编辑： HN666）"
     matches = list(_CREDIT_LABEL_RE.finditer(line))
     if not matches or matches[0].start() != 0 or len(line) > 120:
         return None
@@ -536,8 +578,10 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
             match.group("bracketed") or match.group("colon") or match.group("spaced")
         )
         names = [n for n in _NAME_SPLIT_RE.split(line[match.end() : end]) if n]
-        names = [_STAFF_CODE_RE.sub("", n) for n in names]
-        if not names or not all(_NAME_RE.match(n) for n in names):
+        names = [
+            _STAFF_CODE_RE.sub("", n) for n in names if not _STAFF_ONLY_RE.match(n)
+        ]
+        if not all(_NAME_RE.match(n) for n in names):
             return None
         merge_credits(credits, dict.fromkeys(ROLE_LABELS[label], names))
     return credits
@@ -577,6 +621,8 @@ def split_caption_credit(line: str) -> tuple[str, list[str], str | None]:
 def merge_credits(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
     """Add ``extra``'s names to ``target`` in place, keeping order, no repeats."""
     for role, names in extra.items():
+        if not names:
+            continue
         bucket = target.setdefault(role, [])
         bucket.extend(n for n in names if n not in bucket)
 
