@@ -61,6 +61,7 @@ from .processors import (
     parse_timestamp,
     split_caption_credit,
     strip_source_label,
+    strip_trailing_chrome,
 )
 
 #: The article URL scheme of the platform: ``/<channel>/<sub>/content/post_<id>.html``.
@@ -231,9 +232,11 @@ def _find_info(blocks: list[Block]) -> tuple[int, int] | None:
 
 
 def _plausible_title(text: str | None) -> bool:
+    # A headline is short and is not a sentence: it never ends with 。
     return (
         bool(text)
         and 4 <= len(text) <= 150
+        and not text.endswith(("。", "."))
         and not is_chrome(text)
         and not is_info_line(text)
     )
@@ -296,6 +299,11 @@ def _choose_title(
         for h in headings
         if _plausible_title(h) and _agrees_with_title_tag(h, raw, main)
     ]
+    # A heading printed inside the <title> is the headline, or the site name
+    # beside it: the longer one is the headline.
+    inside = [h for h in agreeing if h in raw]
+    if inside:
+        return max(inside, key=len), "heading"
     if agreeing and main:
         return max(
             agreeing, key=lambda h: SequenceMatcher(None, h, main).ratio()
@@ -303,10 +311,12 @@ def _choose_title(
     og_title = _meta(response, "og:title")
     if _plausible_title(og_title):
         return og_title, "meta"
-    if _plausible_title(main):
-        return main, "title_tag"
+    # The line right above a 来源/发布时间 line is a headline by position; a
+    # <title> that agrees with no heading is often just "栏目--网站名".
     if _plausible_title(before_info):
         return before_info, "info_line"
+    if _plausible_title(main):
+        return main, "title_tag"
     return next(((h, "heading") for h in headings if _plausible_title(h)), (None, None))
 
 
@@ -393,7 +403,9 @@ def _read_body(
             if not ended:
                 body.images.append(block.image)
             continue
-        line = block.text
+        line = strip_trailing_chrome(block.text)
+        if not line:
+            continue
         if is_stop_line(line) and (body.lines or ended):
             return _finish_body(body, source, site)
         if is_end_marker(line):
@@ -491,7 +503,8 @@ def _choose_timestamp(
 
     The info line and the PubDate-style meta tags are read both; where they
     agree the more precise wins. Failing both, a ``<time datetime>``, then a
-    short line with a date just around the headline.
+    short line with a date just around the headline, then the first short
+    line anywhere with a date and a time.
     """
     info_ts = parse_timestamp(
         parse_info_time(info_text) or find_date(info_text), now=now, reference=reference
@@ -502,6 +515,15 @@ def _choose_timestamp(
     timestamp = merge_timestamps(info_ts, meta_ts)
     if timestamp is not None:
         return timestamp, "info_line" if timestamp is info_ts else "meta"
+    # A labelled time elsewhere ("发布日期：2019-03-06" under the text).
+    for block in page_blocks:
+        if (
+            block.text
+            and len(block.text) <= 100
+            and (printed := parse_info_time(block.text))
+        ):
+            if timestamp := parse_timestamp(printed, now=now, reference=reference):
+                return timestamp, "info_line"
     for value in response.xpath("//time/@datetime").getall()[:3]:
         if timestamp := parse_timestamp(value, now=now):
             return timestamp, "time_element"
@@ -513,6 +535,17 @@ def _choose_timestamp(
             if block.text and len(block.text) <= 80 and block.text != title:
                 if timestamp := parse_timestamp(find_date(block.text), now=now):
                     return timestamp, "near_title"
+    # Last resort: the first short line with a date and a time of day ("於
+    # 2013/12/28 10:28"); a bare date in a short line is too often a link list's.
+    for block in page_blocks:
+        if block.text and len(block.text) <= 40:
+            printed = find_date(block.text)
+            if (
+                printed
+                and ":" in printed
+                and (timestamp := parse_timestamp(printed, now=now))
+            ):
+                return timestamp, "page_line"
     return None, None
 
 
@@ -562,10 +595,17 @@ def extract_article(
     if title_layer:
         provenance["title"] = title_layer
 
+    # Body: the container, from just after the info line when it holds it.
+    container, body_layer = _body_container(response, root, selectors)
+    members = set(container.iter())
+    indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
+    start = indexes[0] if indexes else len(page_blocks)
+    stop = indexes[-1] + 1 if indexes else len(page_blocks)
+
     reference = parse_timestamp(listing_date, now=now)
     timestamp, time_layer = _choose_timestamp(
         response,
-        page_blocks,
+        _until_stop_line(page_blocks, stop),  # comments below have dates too
         info_text,
         title,
         now,
@@ -573,13 +613,6 @@ def extract_article(
     )
     if time_layer:
         provenance["timestamp"] = time_layer
-
-    # Body: the container, from just after the info line when it holds it.
-    container, body_layer = _body_container(response, root, selectors)
-    members = set(container.iter())
-    indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
-    start = indexes[0] if indexes else len(page_blocks)
-    stop = indexes[-1] + 1 if indexes else len(page_blocks)
     if (
         info
         and start <= info[0] < stop
@@ -632,6 +665,17 @@ def extract_article(
     item["quality"] = _quality_flags(item)
     _drop_replacement_characters(item)
     return item
+
+
+def _until_stop_line(blocks: list[Block], body_end: int) -> list[Block]:
+    """The page down to the article's end, then on to the first footer, pager or
+    comment line: far enough for a date printed under the text, not into comments."""
+    end = body_end
+    while end < len(blocks) and not (
+        blocks[end].text and is_stop_line(blocks[end].text)
+    ):
+        end += 1
+    return blocks[:end]
 
 
 def _text_len(blocks: list[Block]) -> int:

@@ -104,7 +104,9 @@ _CHROME_LINE_RE = re.compile(
         [（(]本文来自.{0,40}[)）]|
         .*(?:点我下载|點我下載|下载APP|下載APP).*|
         收[看听聽]\s*\d{1,2}:\d{2}|
-        正在加载.*|正在載入.*
+        正在加载.*|正在載入.*|
+        图集|圖集|[+＋]\d{1,2}|【纠错】|【糾錯】|
+        (?:[【\[]\d{1,3}[】\]]\s*){2,}|(?:上一页|下一页|上一頁|下一頁|首页|尾页|末页)(?:\s+\S{1,4})*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -140,10 +142,25 @@ def is_chrome(line: str) -> bool:
     (True, True, True)
     >>> is_chrome("圖片"), is_chrome("IMG_2041.JPG"), is_chrome("您当前所在的位置：首页 > 新闻")
     (True, True, True)
-    >>> is_chrome("会议指出，过去一年……"), is_chrome("大会")
-    (False, False)
+    >>> is_chrome("【1】【2】【3】【4】"), is_chrome("+1"), is_chrome("图集")
+    (True, True, True)
+    >>> is_chrome("会议指出，过去一年……"), is_chrome("大会"), is_chrome("【通讯员】连宣")
+    (False, False, False)
     """
     return bool(_CHROME_LINE_RE.match(line))
+
+
+# Widgets some portals glue to the end of the last paragraph.
+_TRAILING_CHROME_RE = re.compile(r"\s*(?:返回搜狐[，,]?\s*查看更多|返回.{0,4}首页>*)$")
+
+
+def strip_trailing_chrome(line: str) -> str:
+    """Cut a portal widget glued to the end of a paragraph.
+
+    >>> strip_trailing_chrome("也前往送别。返回搜狐，查看更多")
+    '也前往送别。'
+    """
+    return _TRAILING_CHROME_RE.sub("", line)
 
 
 def is_end_marker(line: str) -> bool:
@@ -169,7 +186,7 @@ def is_stop_line(line: str) -> bool:
 # ---------------------------------------------------------------------------
 
 _COLON = r"\s*[:：]\s*"
-_SOURCE_LABEL = r"(?:文章来源|文章來源|信息来源|信息來源|来源|來源|稿源)"
+_SOURCE_LABEL = r"(?:文章来源|文章來源|信息来源|信息來源|来源于|來源於|来源|來源|稿源)"
 _TIME_LABEL = (
     r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|发表时间|發表時間|更新时间|更新時間|"
     r"时间|時間|日期)"
@@ -251,6 +268,8 @@ def parse_source(line: str) -> str | None:
 
     >>> parse_source("來源:連州市融媒體中心 發布時間:2023-03-22 17:01:12 字體大?。?")
     '連州市融媒體中心'
+    >>> parse_source("来源于：东区办事处")
+    '东区办事处'
     >>> parse_source("来源 ： 南方+  发布时间：2024-05-06")
     '南方+'
     >>> parse_source("来源：连州市档案局发布时间：2024-05-06")
@@ -305,6 +324,14 @@ _DATE_RE = re.compile(
     r"(?:\s*(?:T\s*)?(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{1,2})"
     r"(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
 )
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+# English month names, as blog platforms print them: "Dec 28 Sat 2013 00:28".
+_EN_DATE_RE = re.compile(
+    r"\b(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?P<d>\d{1,2})"
+    r"(?:\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*)?,?\s+(?P<y>(?:19|20)\d{2})"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?",
+    re.IGNORECASE,
+)
 
 
 def find_date(text: str | None) -> str | None:
@@ -312,10 +339,12 @@ def find_date(text: str | None) -> str | None:
 
     >>> find_date("2019-09-07 15:14:21 来源: 新京报")
     '2019-09-07 15:14:21'
+    >>> find_date("Dec 28 Sat 2013 00:28")
+    'Dec 28 Sat 2013 00:28'
     >>> find_date("没有日期") is None
     True
     """
-    match = _DATE_RE.search(text) if text else None
+    match = (_DATE_RE.search(text) or _EN_DATE_RE.search(text)) if text else None
     return match.group(0).strip() if match else None
 
 
@@ -323,7 +352,7 @@ def find_date(text: str | None) -> str | None:
 # "03-22 17:01", "3月22日". Only tried on short, labelled values.
 _YEARLESS_RE = re.compile(
     r"(?<![\d年/.-])(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s+(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?(?![\d月])"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?(?![\d月])"
 )
 
 
@@ -348,8 +377,12 @@ def parse_timestamp(
     'minute'
     >>> parse_timestamp("2023.03.22", now=now).isoformat()
     '2023-03-22T00:00:00+08:00'
+    >>> parse_timestamp("Dec 28 Sat 2013 00:28", now=now).isoformat()
+    '2013-12-28T00:28:00+08:00'
     >>> parse_timestamp("03-22 17:01", now=now).isoformat()
     '2026-03-22T17:01:00+08:00'
+    >>> parse_timestamp("09-3022:46", now=now).isoformat()  # day and hour glued
+    '2026-09-30T22:46:00+08:00'
     >>> parse_timestamp("12月30日", now=now).isoformat()
     '2025-12-30T00:00:00+08:00'
     >>> listed = datetime(2023, 3, 25, tzinfo=CST)
@@ -362,6 +395,10 @@ def parse_timestamp(
         return None
     if match := _DATE_RE.search(text):
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    elif match := _EN_DATE_RE.search(text):
+        parts = {k: v for k, v in match.groupdict().items() if v is not None}
+        parts["m"] = _MONTHS.index(parts.pop("mon")[:3].lower()) + 1
+        parts = {k: int(v) for k, v in parts.items()}
     elif match := _YEARLESS_RE.search(text) if len(text) <= 40 else None:
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
         base = (reference or now).astimezone(CST)
