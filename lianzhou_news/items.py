@@ -64,9 +64,11 @@ class ArticleItem(scrapy.Item):
     #: list of str: damage found in the text, as ``<field>:<flag>``, e.g.
     #: ``body:mojibake``. Empty for a clean page.
     quality = scrapy.Field()
-    #: object: which extraction layer gave ``title``, ``timestamp`` and ``body``
-    #: (``meta``, ``selector``, ``info_line``, ``h1``, ``title_tag``,
-    #: ``container``, ``density``, ...).
+    #: object: which extraction layer gave each value. ``title``: ``selector``,
+    #: ``meta``, ``info_line``, ``heading`` or ``title_tag``; ``timestamp``:
+    #: ``info_line``, ``meta``, ``time_element``, ``near_title`` or ``page_line``;
+    #: ``body``: ``selector``, ``container`` or ``density``; ``encoding`` only when
+    #: the page was re-decoded, e.g. ``utf-8 (declared gb18030)``.
     provenance = scrapy.Field()
     #: object or null: null unless ``LIANZHOU_SIMPLIFIED`` asks for conversion.
     #: ``alongside``: ``{"title", "source", "channel", "body", "credits"}`` in

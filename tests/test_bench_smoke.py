@@ -1,0 +1,27 @@
+"""Benchmarks are not tests and nothing here is timed: this only keeps the
+bench scripts from rotting, by running each on a tiny size."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_compare_peers_runs_and_prints_both_tables():
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "compare_peers.py"), "--limit", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Golden corpus" in result.stdout and "Hand-labelled real pages" in result.stdout
+    )
+    for name in ("lianzhou_news", "gne", "trafilatura"):
+        assert name in result.stdout
+    assert "(2 pages)" in result.stdout
