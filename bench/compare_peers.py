@@ -208,7 +208,7 @@ def main(argv=None) -> int:
         (
             label["page"],
             response_from_file(
-                FIXTURES / "real" / "pages" / label["page"],
+                FIXTURES / "real" / "corpus" / label["page"],
                 "http://example.invalid/page.html",
             ),
             label,

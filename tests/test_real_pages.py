@@ -1,18 +1,17 @@
 """Real Chinese news pages from other sites: the generic path on unseen templates.
 
-* 15 of them, copied into tests/fixtures/real/pages/, are hand-labelled in
-  tests/fixtures/real/labels.json (title, date, the body's first and last
-  words), read off each page's own text, not off the extractor's output.
-* All 78 of the shared corpus (../shared/corpus/real-pages, or
-  $LIANZHOU_REAL_PAGES) must extract without error, with a title, without
-  U+FFFD or page chrome in the body, and with a timestamp on every page that
-  prints a date with its time in a short line before its comments.
+* All 78 (tests/fixtures/real/corpus, a copy of the shared corpus) must
+  extract without error, with a title, without U+FFFD or page chrome in the
+  body, and with a timestamp on every page that prints a date with its time in
+  a short line before its comments.
+* 15 of them are hand-labelled in tests/fixtures/real/labels.json (title,
+  date, the body's first and last words), read off each page's own text, not
+  off the extractor's output.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +24,7 @@ HERE = Path(__file__).parent
 REAL = HERE / "fixtures" / "real"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LABELS = json.loads((REAL / "labels.json").read_text(encoding="utf-8"))
-SHARED = Path(
-    os.environ.get(
-        "LIANZHOU_REAL_PAGES", HERE.parent.parent / "shared/corpus/real-pages"
-    )
-)
+CORPUS = REAL / "corpus"
 
 # Phrases that are page furniture on these portals and never article text.
 CHROME = re.compile(
@@ -47,7 +42,7 @@ def _extract(path: Path, url: str | None):
 
 @pytest.mark.parametrize("label", LABELS, ids=lambda label: label["page"])
 def test_labelled_page(label):
-    item = _extract(REAL / "pages" / label["page"], None)
+    item = _extract(CORPUS / label["page"], None)
     assert item["title"] == label["title"]
     date = label["date"].replace(" ", "T")
     if re.match(r"\d{4}-", date):
@@ -60,21 +55,13 @@ def test_labelled_page(label):
     assert "\ufffd" not in item["body"]
 
 
-def _shared_pages():
-    index = SHARED / "pages.jsonl"
-    if not index.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared real-page corpus is missing at {SHARED}")
-        pytest.skip(f"no shared real-page corpus at {SHARED} (set LIANZHOU_REAL_PAGES)")
-    return [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
-
-
-def test_all_shared_real_pages():
-    pages = _shared_pages()
+def test_all_real_pages():
+    index = (CORPUS / "pages.jsonl").read_text(encoding="utf-8")
+    pages = [json.loads(line) for line in index.splitlines()]
     assert len(pages) == 78
     problems = []
     for page in pages:
-        path = SHARED / page["local_path"]
+        path = CORPUS / page["local_path"]
         try:
             item = _extract(path, page["url"])
         except Exception as error:  # a crash on any page is the failure
