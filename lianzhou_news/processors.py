@@ -432,16 +432,25 @@ def _if_possible(timestamp: Timestamp | None, now: datetime) -> Timestamp | None
 
 
 def _dateparser_timestamp(text: str, *, now: datetime) -> Timestamp | None:
+    """Relative and unusual forms, through dateparser pinned to Beijing and ``now``.
+
+    >>> now = datetime(2026, 11, 27, 10, 0, tzinfo=CST)
+    >>> parse_timestamp("3小时前", now=now).isoformat()
+    '2026-11-27T07:00:00+08:00'
+    >>> t = parse_timestamp("昨天 10:30", now=now); t.isoformat(), t.precision
+    ('2026-11-26T10:30:00+08:00', 'minute')
+    >>> t = parse_timestamp("2天前", now=now); t.isoformat(), t.precision
+    ('2026-11-25T00:00:00+08:00', 'day')
+    """
     value = _dateparser_fallback(text, now=now)
     if value is None:
         return None
-    precision = (
-        "second"
-        if value.second
-        else "minute"
-        if (value.hour or value.minute)
-        else "day"
-    )
+    # What the text really said: a clock time or hours/minutes ago, else a day.
+    if re.search(r"\d[:：]\d|小时|小時|分钟|分鐘|秒|刚刚|剛剛", text):
+        precision = "second" if value.second else "minute"
+    else:
+        precision, value = "day", value.replace(hour=0, minute=0, second=0)
+    value = value.replace(microsecond=0)
     return _if_possible(Timestamp(value, precision, text.strip()), now)
 
 
