@@ -18,7 +18,11 @@ from .localsite.run import crawl_command, run_crawl
 
 def main() -> int:
     site_dir = Path("build/demo_site")
+    state_dir = Path(
+        "build/demo_state"
+    )  # a fresh state: the demo is always a full crawl
     shutil.rmtree(site_dir, ignore_errors=True)
+    shutil.rmtree(state_dir, ignore_errors=True)
     articles = build_site(site_dir)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with serve(site_dir) as site:

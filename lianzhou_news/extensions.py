@@ -7,6 +7,8 @@ import logging
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
+from .state import content_hash
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,3 +56,45 @@ class QuietDropFormatter(LogFormatter):
         entry = super().dropped(item, exception, response, spider)
         entry["msg"] = "Dropped: %(exception)s"
         return entry
+
+
+class StateRecorder:
+    """Record each emitted article in the state store once its line is written.
+
+    Connected after the feed exporter (extensions load after it), so by the
+    time ``item_scraped`` reaches here the durable feed storage has the line on
+    disk. At a clean finish, columns whose walk reached their last listing page
+    are marked walked, unless an article failed to download this run (it would
+    be missed by later incremental runs, which stop at known articles).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def item_scraped(self, item, response, spider):
+        store = spider.store
+        if store is not None:
+            store.record(
+                item["article_id"],
+                item["url"],
+                content_hash(item),
+                item["version"],
+                spider.run_id,
+            )
+
+    def spider_closed(self, spider, reason):
+        store = spider.store
+        if store is None:
+            return
+        failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
+        if reason == "finished" and not failed:
+            store.mark_columns_walked(spider.walked_columns, spider.run_id)
+        store.close_run(spider.run_id)
+        store.close()

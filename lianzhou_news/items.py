@@ -75,6 +75,13 @@ class ArticleItem(scrapy.Item):
     #: Simplified script (OpenCC t2s), the fields above untouched; ``replace``:
     #: ``{"converted_from": "zh-Hant"}`` and the fields above converted.
     simplified = scrapy.Field()
+    #: int: 1 for an article first emitted, then +1 each time its content
+    #: (title, source, timestamp, body, credits, images) changes. null only
+    #: outside a crawl (``python -m lianzhou_news.extract``).
+    version = scrapy.Field()
+    #: str: ``new`` or ``updated`` (unchanged articles are not emitted); null
+    #: outside a crawl.
+    change = scrapy.Field()
     #: str: when the page was fetched, ISO 8601 in UTC, e.g. ``2026-11-27T10:48:00Z``.
     crawled_at = scrapy.Field()
 
@@ -92,6 +99,8 @@ FIELD_DEFAULTS = {
     "quality": [],
     "provenance": {},
     "simplified": None,
+    "version": None,
+    "change": None,
 }
 
 #: The order of columns in the output, the schema's own order.

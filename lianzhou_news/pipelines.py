@@ -15,6 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import FIELD_ORDER, article_schema
 from .processors import to_simplified
+from .state import content_hash
 
 
 @lru_cache(maxsize=1)
@@ -152,3 +153,39 @@ class SimplifiedScriptPipeline:
 
 
 _CONVERTED_FIELDS = ("title", "source", "channel", "body")
+
+
+class ChangeTrackingPipeline:
+    """Across runs: emit only what is new or changed, numbered by version.
+
+    A new article gets ``version: 1, change: "new"``; one whose content hash
+    differs from the stored one gets the next version and ``change: "updated"``;
+    an unchanged one is dropped (counted as ``lianzhou/items/unchanged``) and only
+    its last-seen time moves. Identity is the article id, never the URL. The
+    state is written later, by ``extensions.StateRecorder``, once the item's line
+    is in the output file.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        store = self.crawler.spider.store
+        if store is None:  # state disabled (LIANZHOU_STATE_DIR = "")
+            item["version"], item["change"] = None, None
+            return item
+        stats = self.crawler.stats
+        digest = content_hash(item)
+        known = store.known(item["article_id"])
+        if known is not None and known.content_hash == digest:
+            store.touch(item["article_id"])
+            stats.inc_value("lianzhou/items/unchanged")
+            raise DropItem(f"unchanged article {item['article_id']}", log_level="DEBUG")
+        item["version"] = 1 if known is None else known.version + 1
+        item["change"] = "new" if known is None else "updated"
+        stats.inc_value(f"lianzhou/items/{item['change']}")
+        return item

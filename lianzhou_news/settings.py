@@ -10,6 +10,8 @@ from lianzhou_news.items import FIELD_ORDER
 BOT_NAME = "lianzhou_news"
 SPIDER_MODULES = ["lianzhou_news.spiders"]
 NEWSPIDER_MODULE = "lianzhou_news.spiders"
+# Our `crawl` replaces Scrapy's to exit non-zero when a run is unhealthy.
+COMMANDS_MODULE = "lianzhou_news.commands"
 
 # --- Identity -------------------------------------------------------------
 # Who we are and where to complain. Operators crawling the live site should
@@ -49,6 +51,22 @@ LIANZHOU_OUTPUT_URI = "output/%(name)s/%(run_id)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o/-O: Chinese as UTF-8, no \u escapes
 FEED_EXPORT_FIELDS = FIELD_ORDER  # the same columns, in schema order, on every line
 
+# --- Scheduled runs -----------------------------------------------------------
+# One SQLite file (and a lock) per spider: what was seen, with content hashes
+# and versions. "" disables state: every run then emits everything it finds.
+LIANZHOU_STATE_DIR = "state"
+# The newest N listing pages of each column are always read...
+LIANZHOU_REVISIT_PAGES = 2
+# ...and the articles listed there re-fetched when last fetched this long ago
+# (days), so that edits are caught within a day. Older pages are read only
+# while they list articles not yet stored.
+LIANZHOU_REFETCH_AFTER_DAYS = 1.0
+# Every line is written whole and fsynced before the article is recorded.
+FEED_STORAGES = {
+    "": "lianzhou_news.feedstorage.DurableFileFeedStorage",
+    "file": "lianzhou_news.feedstorage.DurableFileFeedStorage",
+}
+
 # Script: text keeps the script it was published in. "alongside" adds a
 # Simplified copy of the text fields in `simplified`; "replace" converts them.
 LIANZHOU_SIMPLIFIED = "off"
@@ -57,9 +75,35 @@ ITEM_PIPELINES = {
     "lianzhou_news.pipelines.SimplifiedScriptPipeline": 50,
     "lianzhou_news.pipelines.ValidationPipeline": 100,
     "lianzhou_news.pipelines.DedupePipeline": 200,
+    "lianzhou_news.pipelines.ChangeTrackingPipeline": 300,
 }
 EXTENSIONS = {
     "lianzhou_news.extensions.RunSummary": 500,
+    "lianzhou_news.extensions.StateRecorder": 510,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 520,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "lianzhou_news.monitors.BlockDetector": 590,
+}
+
+# --- Health ------------------------------------------------------------------
+# The run report, next to the run's output.
+LIANZHOU_REPORT_URI = "output/%(name)s/%(run_id)s.report.json"
+# spidermon runs these monitors when the spider closes; any failure makes the
+# run unhealthy and `scrapy crawl` exit with status 3.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("lianzhou_news.monitors.RunHealthSuite",)
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_MAX_ERRORS = 10  # ERROR log lines per run
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a null field is a missing field
+SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # nothing new is healthy
+# Floors: share of emitted articles that must have each field.
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "ArticleItem/title": 1.0,
+    "ArticleItem/body": 1.0,
+    "ArticleItem/timestamp": 0.9,
+    "ArticleItem/source": 0.5,
 }
 
 LOG_LEVEL = "INFO"

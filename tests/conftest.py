@@ -30,6 +30,10 @@ class Crawl:
     offsite_host: str  # "localhost:PORT", the same server under a name no crawl may use
     articles: list  # the site's ground truth (lianzhou_news.localsite.content.Article)
 
+    def report(self) -> dict:
+        path = self.output.with_name(self.output.stem + ".report.json")
+        return json.loads(path.read_text(encoding="utf-8"))
+
     def items(self) -> list[dict]:
         with self.output.open(encoding="utf-8") as lines:
             return [json.loads(line) for line in lines]

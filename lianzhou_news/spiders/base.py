@@ -8,15 +8,23 @@ lives in ``lianzhou_news.extract``.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..extract import SiteSelectors, extract_article, extract_listing, listing_page_url
+from ..extract import (
+    SiteSelectors,
+    extract_article,
+    extract_listing,
+    listing_page_url,
+)
 from ..loaders import ArticleLoader
+from ..state import StateStore
 
 _PAGE_NUMBER_PREFIX = "index_"
 
@@ -63,7 +71,17 @@ class PlatformNewsSpider(scrapy.Spider):
     Arguments (``-a``):
       start_urls  comma-separated listing pages to start from (replaces the
                   defaults); the allowed domains follow from their hosts.
-      run_id      names the run's output file (default: UTC start time + suffix).
+      run_id      names the run's output file (default: UTC start time plus a
+                  random suffix; with JOBDIR, ``job-<JOBDIR name>`` so that a
+                  resumed job appends to its own file).
+      full        ``1`` walks every listing page and re-fetches every article
+                  (still emitting only what is new or changed).
+
+    Incremental runs (the default once a column has been walked to its end):
+    the newest ``LIANZHOU_REVISIT_PAGES`` listing pages of each column are always
+    read and the articles listed there re-fetched when last fetched
+    ``LIANZHOU_REFETCH_AFTER_DAYS`` or more ago (edits show up); further pages
+    are read only while they list articles the state store does not know.
     """
 
     #: The publisher recorded in every item's ``site`` field.
@@ -75,7 +93,12 @@ class PlatformNewsSpider(scrapy.Spider):
     loader_class: type[ArticleLoader] = ArticleLoader
 
     def __init__(
-        self, *args, start_urls: str | None = None, run_id: str | None = None, **kwargs
+        self,
+        *args,
+        start_urls: str | None = None,
+        run_id: str | None = None,
+        full: str | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.start_urls = (
@@ -87,24 +110,48 @@ class PlatformNewsSpider(scrapy.Spider):
             raise ValueError(
                 f"{self.name}: no start URLs; pass -a start_urls=URL[,URL...]"
             )
+        if full not in (None, "", "0", "1"):
+            raise ValueError(f"full: expected 0 or 1, got {full!r}")
+        self.full = full == "1"
         # Offsite filtering by host; extract_listing already keeps only the
         # exact host:port of the listing, so other ports never get this far.
         self.allowed_domains = sorted(
             {urlsplit(url).hostname for url in self.start_urls}
         )
-        self.run_id = run_id or (
-            datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-        )
+        self.run_id = run_id
+        #: Columns whose last listing page this run reached.
+        self.walked_columns: set[str] = set()
+        #: The state store (``lianzhou_news.state``), or None when disabled.
+        self.store: StateStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        uri = crawler.settings.get("LIANZHOU_OUTPUT_URI")
-        if uri and "://" not in uri:
+        settings = crawler.settings
+        jobdir = settings.get("JOBDIR")
+        if not spider.run_id:
+            spider.run_id = (
+                f"job-{Path(jobdir).name}"
+                if jobdir
+                else datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+                + "-"
+                + secrets.token_hex(3)
+            )
+        outputs = [
+            str(uri) % {"name": spider.name, "run_id": spider.run_id}
+            for uri in settings.getdict("FEEDS")
+        ]
+        uri = settings.get("LIANZHOU_OUTPUT_URI")
+        if uri and "://" not in uri and not jobdir:
             output = Path(uri % {"name": spider.name, "run_id": spider.run_id})
             if output.exists():
                 # Feeds overwrite; an earlier run's items must never be lost to a reused id.
                 raise ValueError(f"{output} exists already: choose another -a run_id")
+        state_dir = settings.get("LIANZHOU_STATE_DIR")
+        if state_dir:
+            spider.store = StateStore(state_dir, spider.name)  # raises StateLocked
+            for note in spider.store.open_run(spider.run_id, outputs):
+                spider.logger.warning("reconciled an interrupted run: %s", note)
         return spider
 
     @classmethod
@@ -113,12 +160,19 @@ class PlatformNewsSpider(scrapy.Spider):
         # Called before the settings freeze and after -o/-O have set FEEDS.
         uri = settings.get("LIANZHOU_OUTPUT_URI")
         if uri and not settings.getdict("FEEDS"):
-            feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": True}
+            # A JOBDIR job appends when resumed; a plain run starts its own file.
+            overwrite = not settings.get("JOBDIR")
+            feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
             settings.set("FEEDS", {uri: feed}, priority="spider")
 
     async def start(self):
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_listing)
+            yield self._listing_request(url)
+
+    def _listing_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_listing, meta={"lianzhou_kind": "listing"}
+        )
 
     def parse_listing(self, response: Response):
         stats = self.crawler.stats
@@ -134,23 +188,50 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("no article links on listing page %s", response.url)
             return
         stats.inc_value("lianzhou/listing/links", len(listing.entries))
+        page = page_number(response.url)
+        column = listing_page_url(response.url, 1)
+        settings = self.crawler.settings
+        revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
+        refetch_after = timedelta(days=settings.getfloat("LIANZHOU_REFETCH_AFTER_DAYS"))
+        unknown_here = False
         for entry in listing.entries:
-            yield response.follow(
-                entry.url,
-                callback=self.parse_article,
-                cb_kwargs={
-                    "listing_channel": listing.channel,
-                    "listing_date": entry.date,
-                },
-            )
-        next_page = page_number(response.url) + 1
+            known = self.store.known(entry.article_id) if self.store else None
+            unknown_here = unknown_here or known is None
+            if (
+                self.full
+                or known is None
+                or (
+                    page <= revisit_pages
+                    and self.store.due_for_refetch(known, refetch_after)
+                )
+            ):
+                yield response.follow(
+                    entry.url,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    cb_kwargs={
+                        "listing_channel": listing.channel,
+                        "listing_date": entry.date,
+                    },
+                    meta={"lianzhou_kind": "article"},
+                )
+            else:
+                stats.inc_value("lianzhou/article/skipped_known")
+        next_page = page + 1
         declared = listing.total_pages
-        if (declared is not None and next_page <= declared) or (
+        has_next = (declared is not None and next_page <= declared) or (
             declared is None and next_page in listing.page_numbers
+        )
+        if not has_next:
+            self.walked_columns.add(column)
+        elif (
+            self.full
+            or self.store is None
+            or not self.store.column_walked(column)
+            or unknown_here
+            or next_page <= revisit_pages
         ):
-            yield scrapy.Request(
-                listing_page_url(response.url, next_page), callback=self.parse_listing
-            )
+            yield self._listing_request(listing_page_url(response.url, next_page))
 
     def parse_article(
         self,
@@ -171,3 +252,22 @@ class PlatformNewsSpider(scrapy.Spider):
             selectors=self.selectors,
             loader_class=self.loader_class,
         )
+
+    def article_failed(self, failure):
+        """An article that could not be fetched: counted and named in the report."""
+        stats = self.crawler.stats
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt or the offsite filter said no: a decision, not a failure.
+            stats.inc_value("lianzhou/article/not_allowed")
+            return
+        stats.inc_value("lianzhou/article/failed")
+        failed = stats.get_value("lianzhou/article/failed_urls") or []
+        if len(failed) < 200:
+            reason = getattr(getattr(failure.value, "response", None), "status", None)
+            failed.append(
+                {
+                    "url": failure.request.url,
+                    "reason": str(reason or failure.type.__name__),
+                }
+            )
+            stats.set_value("lianzhou/article/failed_urls", failed)

@@ -1,0 +1,234 @@
+"""The persistent state of scheduled runs: one SQLite file per spider.
+
+``<LIANZHOU_STATE_DIR>/<spider>.sqlite`` remembers, per article, its id, URL,
+content hash, version and when it was first and last seen; per column, whether
+a run has ever walked it to its last listing page and finished cleanly.
+``<spider>.lock`` is held (``flock``) for the whole run, so two runs of one
+spider cannot overlap; the kernel releases it when the process dies, even by
+SIGKILL, so a killed run never leaves a stale lock behind.
+
+Ordering is what makes runs lose nothing: an article is recorded only after
+its line is in the run's output file (see ``feedstorage.py`` and
+``extensions.StateRecorder``), and a column counts as walked only when a run
+that reached its end closed with ``finished``. A killed run therefore leaves
+no mark that could hide an article it never reached.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .processors import to_simplified
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id   TEXT PRIMARY KEY,
+    url          TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    first_seen   TEXT NOT NULL,
+    last_seen    TEXT NOT NULL,
+    run_id       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       TEXT PRIMARY KEY,
+    outputs      TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    closed       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS columns (
+    column_url   TEXT PRIMARY KEY,
+    walked_at    TEXT NOT NULL,
+    run_id       TEXT NOT NULL
+);
+"""
+
+#: Fields whose change makes a new version of an article.
+CONTENT_FIELDS = ("title", "source", "timestamp", "body", "credits", "images")
+
+
+class StateLocked(RuntimeError):
+    """Another run of the same spider holds the state."""
+
+
+@dataclass(frozen=True)
+class Known:
+    article_id: str
+    content_hash: str
+    version: int
+    last_seen: datetime
+
+
+def content_hash(item) -> str:
+    """A digest of what an article says, not of where or how it was rendered.
+
+    Text is folded before hashing (OpenCC t2s, NFKC width folding, whitespace
+    removed) and images count by file name, so the portal's page and a mirror's
+    Traditional, ASCII-punctuated copy of it, or the same page on another host,
+    are one version; a changed word, date, credit or picture is a new one.
+    """
+    data = {name: _fold(item.get(name)) for name in CONTENT_FIELDS if name != "images"}
+    data["images"] = [
+        urlsplit(image["url"]).path.rsplit("/", 1)[-1]
+        for image in item.get("images") or []
+    ]
+    encoded = json.dumps(
+        data, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _fold(value):
+    if isinstance(value, str):
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", to_simplified(value)))
+    if isinstance(value, dict):
+        return {key: _fold(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_fold(v) for v in value]
+    return value
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StateStore:
+    def __init__(self, directory: Path | str, spider: str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{spider}.sqlite"
+        self.lock_path = self.directory / f"{spider}.lock"
+        self._lock_file = self.lock_path.open("a+")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.seek(0)
+            holder = self._lock_file.read().strip() or "unknown"
+            self._lock_file.close()
+            raise StateLocked(
+                f"another run of {spider!r} holds {self.lock_path} ({holder}); "
+                "two runs of one spider cannot overlap"
+            ) from None
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(f"pid {os.getpid()} since {_now()}\n")
+        self._lock_file.flush()
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "PRAGMA synchronous=FULL"
+        )  # a recorded article survives a power cut
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+        fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+        self._lock_file.close()
+
+    # --- articles ---------------------------------------------------------
+
+    def known(self, article_id: str) -> Known | None:
+        row = self.db.execute(
+            "SELECT article_id, content_hash, version, last_seen FROM articles WHERE article_id=?",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        last_seen = datetime.strptime(row[3], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return Known(row[0], row[1], row[2], last_seen)
+
+    def record(
+        self, article_id: str, url: str, digest: str, version: int, run_id: str
+    ) -> None:
+        """Remember an article whose line is already in the run's output file."""
+        now = _now()
+        self.db.execute(
+            """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(article_id) DO UPDATE SET url=excluded.url,
+                 content_hash=excluded.content_hash, version=excluded.version,
+                 last_seen=excluded.last_seen, run_id=excluded.run_id""",
+            (article_id, url, digest, version, now, now, run_id),
+        )
+
+    def touch(self, article_id: str) -> None:
+        """An unchanged article was fetched again: only its last-seen time moves."""
+        self.db.execute(
+            "UPDATE articles SET last_seen=? WHERE article_id=?", (_now(), article_id)
+        )
+
+    def due_for_refetch(self, known: Known, after: timedelta) -> bool:
+        return datetime.now(UTC) - known.last_seen >= after
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    # --- runs -------------------------------------------------------------
+
+    def open_run(self, run_id: str, outputs: list[str]) -> list[str]:
+        """Register this run; first reconcile runs that never closed (killed).
+
+        A killed run may have written a line and died before recording it.
+        Every complete line of its output files is recorded now, so the next
+        run cannot emit that article again. Returns what was reconciled.
+        """
+        notes = []
+        for old_run, old_outputs in self.db.execute(
+            "SELECT run_id, outputs FROM runs WHERE closed=0 AND run_id<>?", (run_id,)
+        ).fetchall():
+            for output in json.loads(old_outputs):
+                recorded = self._reconcile_file(Path(output), old_run)
+                notes.append(f"{old_run}: {recorded} article(s) recorded from {output}")
+            self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (old_run,))
+        self.db.execute(
+            "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 0)",
+            (run_id, json.dumps(outputs), _now()),
+        )
+        return notes
+
+    def close_run(self, run_id: str) -> None:
+        self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (run_id,))
+
+    def _reconcile_file(self, path: Path, run_id: str) -> int:
+        if not path.is_file():
+            return 0
+        data = path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) != len(data):  # never expected (lines are written whole)
+            with path.open("r+b") as handle:
+                handle.truncate(len(complete))
+        recorded = 0
+        for line in complete.decode("utf-8").splitlines():
+            item = json.loads(line)
+            known = self.known(item["article_id"])
+            version = item.get("version") or 1
+            if known is None or known.version < version:
+                self.record(
+                    item["article_id"], item["url"], content_hash(item), version, run_id
+                )
+                recorded += 1
+        return recorded
+
+    # --- columns ----------------------------------------------------------
+
+    def column_walked(self, column_url: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM columns WHERE column_url=?", (column_url,)
+        ).fetchone()
+        return row is not None
+
+    def mark_columns_walked(self, column_urls, run_id: str) -> None:
+        now = _now()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO columns VALUES (?, ?, ?)",
+            [(url, now, run_id) for url in column_urls],
+        )
