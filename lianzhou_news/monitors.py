@@ -14,6 +14,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import (
@@ -227,11 +228,12 @@ def _iso(value) -> str | None:
 
 
 class RunHealthSuite(MonitorSuite):
-    monitors = [
+    # spidermon reads these class attributes as lists.
+    monitors: ClassVar[list] = [
         FinishReasonMonitor,
         ErrorCountMonitor,
         FieldCoverageMonitor,
         NotBlockedMonitor,
         ArticlesParsedMonitor,
     ]
-    monitors_finished_actions = [WriteRunReport]
+    monitors_finished_actions: ClassVar[list] = [WriteRunReport]
