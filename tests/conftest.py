@@ -45,19 +45,23 @@ def crawl_local_site(
     extra_args=None,
     site_dir: Path | None = None,
     paths: list[str] | None = None,
+    build: bool = True,
+    blocked: str | None = None,
 ) -> Crawl:
-    """Build and serve the offline site and run the real crawl over it.
+    """Build (unless ``build`` is False) and serve the offline site, and run the
+    real crawl over it in ``workdir`` (where ``output/`` and ``state/`` land).
 
     ``paths``: the listing pages to start from (default: every column and the mirror).
     """
     from lianzhou_news.localsite import build_site, serve
     from lianzhou_news.localsite.build import start_urls
+    from lianzhou_news.localsite.content import demo_articles
     from lianzhou_news.localsite.run import crawl_command, run_crawl
 
     site_dir = site_dir or workdir / "site"
-    articles = build_site(site_dir)
+    articles = build_site(site_dir) if build else demo_articles()
     workdir.mkdir(parents=True, exist_ok=True)
-    with serve(site_dir) as site:
+    with serve(site_dir, blocked=blocked) as site:
         urls = (
             [site.base_url + p for p in paths] if paths else start_urls(site.base_url)
         )

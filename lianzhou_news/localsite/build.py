@@ -308,12 +308,19 @@ def _write_listings(
         )
 
 
-def build_site(directory: Path | str, seed_text: str | None = None) -> list[Article]:
-    """Write the whole offline site under ``directory``; return its articles."""
+def build_site(
+    directory: Path | str,
+    seed_text: str | None = None,
+    articles: list[Article] | None = None,
+) -> list[Article]:
+    """Write the whole offline site under ``directory``; return its articles.
+
+    ``articles`` replaces the demo content (tests add or change articles).
+    """
     from importlib import resources
 
     root = Path(directory)
-    articles = demo_articles()
+    articles = demo_articles() if articles is None else articles
     if seed_text is None:
         seed_text = (
             resources.files(__package__)

@@ -10,6 +10,7 @@ Run it by hand with ``python -m lianzhou_news.localsite [DIR] [--port N]``.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +29,20 @@ class Hit:
     status: int
 
 
+#: What a blocked client gets from the Qingyuan-style portals (SITE.md).
+CHALLENGE_PAGE = (
+    "<html><head><title>请稍候…</title></head><body><p>请稍候…</p>"
+    "<script>document.cookie='__jsl_clearance=1';location.reload();</script></body></html>"
+).encode()
+
+
 @dataclass
 class LocalSite:
     base_url: str  # e.g. "http://127.0.0.1:43121"
     offsite_host: str  # the other name of this server that no crawl may use
     hits: list[Hit] = field(default_factory=list)
+    #: None, or "412" (every page a 412 challenge) or "challenge" (the same under 200).
+    blocked: str | None = None
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
@@ -46,6 +56,12 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
     def send_head(self):
+        if self.site.blocked:
+            self.send_response(412 if self.site.blocked == "412" else 200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(CHALLENGE_PAGE)))
+            self.end_headers()
+            return io.BytesIO(CHALLENGE_PAGE)
         path = self.translate_path(self.path)
         target = Path(path)
         if target.is_dir():
@@ -61,8 +77,6 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        import io
-
         return io.BytesIO(data)
 
     def send_response(self, code, message=None):
@@ -72,12 +86,18 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path | str, port: int = 0) -> Iterator[LocalSite]:
-    """Serve ``directory`` on 127.0.0.1 (a free port unless given) until the block ends."""
+def serve(
+    directory: Path | str, port: int = 0, blocked: str | None = None
+) -> Iterator[LocalSite]:
+    """Serve ``directory`` on 127.0.0.1 (a free port unless given) until the block ends.
+
+    ``blocked="412"`` or ``"challenge"`` makes it answer like a portal that blocks
+    scripted clients, with the "请稍候…" JavaScript page.
+    """
     handler = partial(type("Handler", (_Handler,), {}), directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     bound = server.server_address[1]
-    site = LocalSite(f"http://127.0.0.1:{bound}", f"localhost:{bound}")
+    site = LocalSite(f"http://127.0.0.1:{bound}", f"localhost:{bound}", blocked=blocked)
     handler.func.site = site
     handler.func.lock = threading.Lock()
     thread = threading.Thread(

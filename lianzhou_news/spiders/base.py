@@ -189,7 +189,8 @@ class PlatformNewsSpider(scrapy.Spider):
             return
         stats.inc_value("lianzhou/listing/links", len(listing.entries))
         page = page_number(response.url)
-        column = listing_page_url(response.url, 1)
+        # A column is known by its path: the same on a mirror or another port.
+        column = urlsplit(listing_page_url(response.url, 1)).path
         settings = self.crawler.settings
         revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
         refetch_after = timedelta(days=settings.getfloat("LIANZHOU_REFETCH_AFTER_DAYS"))

@@ -1,0 +1,261 @@
+"""Scheduled runs over the local site on 127.0.0.1: remember, catch edits, lose nothing.
+
+Every test runs the real `scrapy crawl` in a child process, with its state
+directory and output under a fresh temporary folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lianzhou_news.localsite import build_site, serve
+from lianzhou_news.localsite.build import article_path, start_urls
+from lianzhou_news.localsite.content import COLUMNS, demo_articles
+from lianzhou_news.localsite.run import crawl_command
+from lianzhou_news.state import StateLocked, StateStore
+
+from .conftest import crawl_local_site
+
+COLUMN_COUNT = len(start_urls("http://x"))  # three columns and the mirror
+
+
+def _lines(path: Path) -> list[dict]:
+    """Every line of a run's file; a broken line fails the test."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    assert text == "" or text.endswith("\n"), f"{path} ends with half a line"
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_second_run_over_an_unchanged_site_is_cheap_and_silent(tmp_path):
+    first = crawl_local_site(tmp_path, run_id="r1")
+    assert first.returncode == 0, first.log[-2000:]
+    assert len(first.items()) == 66
+    assert {i["change"] for i in first.items()} == {"new"}
+    assert {i["version"] for i in first.items()} == {1}
+
+    second = crawl_local_site(tmp_path, run_id="r2", build=False)
+    assert second.returncode == 0, second.log[-2000:]
+    assert second.items() == []
+    report = second.report()
+    assert report["healthy"] is True
+    assert report["requests"]["listing"] <= 2 * COLUMN_COUNT
+    assert report["requests"]["article"] == 0
+    # Checked on the server too: at most two listing pages per column, robots.txt.
+    listing_hits = [
+        h for h in second.hits if "/content/" not in h.path and h.path != "/robots.txt"
+    ]
+    assert len(listing_hits) <= 2 * COLUMN_COUNT
+    assert [h.path for h in second.hits].count("/robots.txt") == 1
+    assert len(second.hits) == len(listing_hits) + 1
+
+
+def test_an_edited_article_comes_back_as_version_2(tmp_path):
+    first = crawl_local_site(tmp_path, run_id="r1")
+    assert first.returncode == 0
+    target = next(a for a in first.articles if a.column == "bmdt")
+    page = tmp_path / "site" / article_path(target).lstrip("/")
+    original = target.text_paragraphs[0]
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(original, original + "（记者 更正）"),
+        encoding="utf-8",
+    )
+
+    second = crawl_local_site(
+        tmp_path, run_id="r2", build=False, extra_args=["-a", "full=1"]
+    )
+    assert second.returncode == 0, second.log[-2000:]
+    items = second.items()
+    assert [(i["article_id"], i["version"], i["change"]) for i in items] == [
+        (target.article_id, 2, "updated")
+    ]
+    assert items[0]["body"].startswith(original + "（记者 更正）")
+    report = second.report()
+    assert (
+        report["items"]["unchanged"] >= 60
+    )  # everything else was fetched and compared
+
+
+def test_two_new_articles_are_exactly_what_the_next_run_emits(tmp_path):
+    first = crawl_local_site(tmp_path, run_id="r1")
+    assert first.returncode == 0
+    articles = demo_articles()
+    template = next(a for a in articles if a.column == "lzyw" and not a.mirrored)
+    added = [
+        dataclasses.replace(
+            template,
+            article_id=article_id,
+            title=f"{template.title}（续{n}）",
+            published=f"2026-11-2{n} 09:00:00",
+            also_listed_in=(),
+        )
+        for n, article_id in ((5, "1800001"), (6, "1800002"))
+    ]
+    build_site(tmp_path / "site", articles=articles + added)
+
+    second = crawl_local_site(tmp_path, run_id="r2", build=False)
+    assert second.returncode == 0, second.log[-2000:]
+    items = second.items()
+    assert sorted((i["article_id"], i["version"], i["change"]) for i in items) == [
+        ("1800001", 1, "new"),
+        ("1800002", 1, "new"),
+    ]
+    assert second.report()["requests"]["listing"] <= 2 * COLUMN_COUNT
+
+
+def test_killed_run_then_normal_run_holds_every_article_exactly_once(tmp_path):
+    site_dir = tmp_path / "site"
+    articles = build_site(site_dir)
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
+    with serve(site_dir) as site:
+        urls = start_urls(site.base_url)
+        slow = crawl_command(
+            urls,
+            run_id="killed",
+            settings={"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"},
+        )
+        process = subprocess.Popen(
+            slow,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        killed_file = tmp_path / "output/lianzhou/killed.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if killed_file.exists() and killed_file.read_bytes().count(b"\n") >= 15:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        written_before = _lines(killed_file)
+        assert 15 <= len(written_before) < len(articles), (
+            "the kill came too late to test"
+        )
+
+        after = subprocess.run(
+            crawl_command(urls, run_id="after"),
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert after.returncode == 0, after.stderr[-2000:]
+    union = written_before + _lines(tmp_path / "output/lianzhou/after.jsonl")
+    counts = Counter(item["article_id"] for item in union)
+    assert set(counts) == {a.article_id for a in articles}
+    assert max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
+
+
+def test_a_resumed_jobdir_run_appends_to_its_own_file(tmp_path):
+    site_dir = tmp_path / "site"
+    articles = build_site(site_dir)
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
+    with serve(site_dir) as site:
+        command = crawl_command(
+            start_urls(site.base_url),
+            settings={
+                "DOWNLOAD_DELAY": "0.05",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                "JOBDIR": "job",
+            },
+        )
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        output = tmp_path / "output/lianzhou/job-job.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if output.exists() and output.read_bytes().count(b"\n") >= 10:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)  # a graceful stop, as JOBDIR expects
+        process.wait(timeout=60)
+        partial = len(_lines(output))
+        assert partial < len(articles), "the stop came too late to test"
+
+        resumed = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    counts = Counter(item["article_id"] for item in _lines(output))
+    assert set(counts) == {a.article_id for a in articles}
+    assert max(counts.values()) == 1
+
+
+@pytest.mark.parametrize("mode", ["412", "challenge"])
+def test_a_blocked_site_fails_the_run_loudly(tmp_path, mode):
+    crawl = crawl_local_site(tmp_path, run_id="blocked", blocked=mode)
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    report = crawl.report()
+    assert report["healthy"] is False
+    assert any("blocked" in reason for reason in report["unhealthy_reasons"])
+    assert report["errors"]["blocked"] >= 1
+    assert "unhealthy run" in crawl.log
+
+
+def test_two_runs_cannot_share_the_state(tmp_path):
+    holder = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        with pytest.raises(StateLocked, match="cannot overlap"):
+            StateStore(tmp_path / "state", "lianzhou")
+        crawl = crawl_local_site(tmp_path, run_id="second")
+        assert crawl.returncode == 1
+        assert "cannot overlap" in crawl.log
+    finally:
+        holder.close()
+    # Released: the next run goes ahead.
+    assert crawl_local_site(tmp_path, run_id="third").returncode == 0
+
+
+def test_state_records_versions_and_columns(tmp_path):
+    crawl = crawl_local_site(tmp_path, run_id="r1")
+    assert crawl.returncode == 0
+    store = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        assert store.count() == 66
+        known = store.known(crawl.articles[0].article_id)
+        assert known.version == 1
+        for column in COLUMNS.values():
+            assert store.column_walked(f"{column.path}index.html")
+    finally:
+        store.close()
+
+
+def test_crawl_command_exit_status_for_a_bad_argument(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "lianzhou",
+            "-a",
+            "full=yes",
+            "-a",
+            "start_urls=http://127.0.0.1:9/",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "full: expected 0 or 1" in result.stderr
