@@ -26,7 +26,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each pause is 0.5x to 1.5x DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -39,7 +39,10 @@ RETRY_TIMES = 2
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # an article page is ~50 KB; cut attachments
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
+# Nothing listens on a port during a crawl: no telnet console, and not the
+# code-executing "remote control" HTTP server Scrapy 2.19 enables by default.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # --- Output -----------------------------------------------------------------
 # One new JSON Lines file per run, never appended to an earlier run's file.

@@ -14,7 +14,7 @@ from pathlib import Path
 #: Politeness is for real sites; the offline copy on 127.0.0.1 may be crawled flat out.
 LOCAL_SITE_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
-    "RANDOMIZE_DOWNLOAD_DELAY": "False",
+    "DOWNLOAD_DELAY_JITTER": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
 }
