@@ -18,9 +18,8 @@ from .localsite.run import crawl_command, run_crawl
 
 def main() -> int:
     site_dir = Path("build/demo_site")
-    state_dir = Path(
-        "build/demo_state"
-    )  # a fresh state: the demo is always a full crawl
+    # A fresh state every time: the demo is always a full crawl.
+    state_dir = Path("build/demo_state")
     shutil.rmtree(site_dir, ignore_errors=True)
     shutil.rmtree(state_dir, ignore_errors=True)
     articles = build_site(site_dir)
@@ -31,9 +30,9 @@ def main() -> int:
             f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}"
         )
         print(f"demo: scrapy crawl lianzhou -a start_urls={','.join(urls)}")
-        result = run_crawl(
-            crawl_command(urls, run_id=run_id), Path.cwd(), capture=False
-        )
+        settings = {"LIANZHOU_STATE_DIR": str(state_dir)}
+        command = crawl_command(urls, run_id=run_id, settings=settings)
+        result = run_crawl(command, Path.cwd(), capture=False)
     output = Path("output/lianzhou") / f"{run_id}.jsonl"
     if result.returncode != 0 or not output.exists():
         print(
