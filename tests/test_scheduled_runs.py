@@ -259,3 +259,32 @@ def test_crawl_command_exit_status_for_a_bad_argument(tmp_path):
     )
     assert result.returncode == 1
     assert "full: expected 0 or 1" in result.stderr
+
+
+def test_listings_without_article_links_fail_the_run(tmp_path):
+    # The portal changed its listing markup: pages load, no article link is found.
+    build_site(tmp_path / "site")
+    for listing in (tmp_path / "site").rglob("index*.html"):
+        listing.write_text(
+            "<html><body><p>栏目改版中</p></body></html>", encoding="utf-8"
+        )
+    crawl = crawl_local_site(tmp_path, run_id="nolinks", build=False)
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    reasons = crawl.report()["unhealthy_reasons"]
+    assert any("no article links" in reason for reason in reasons), reasons
+
+
+def test_articles_that_all_fail_fail_the_run_and_are_named(tmp_path):
+    articles = build_site(tmp_path / "site")
+    for page in (tmp_path / "site").rglob("post_*.html"):
+        page.unlink()  # every article now answers 404
+    crawl = crawl_local_site(tmp_path, run_id="gone", build=False)
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    report = crawl.report()
+    assert any("zero articles parsed" in r for r in report["unhealthy_reasons"])
+    assert report["errors"]["4xx"] >= len(articles) - 5
+    assert {f["reason"] for f in report["failed_articles"]} == {"404"}
+    # Nothing was recorded, so the next run against a repaired site finds them all.
+    repaired = crawl_local_site(tmp_path, run_id="repaired")
+    assert repaired.returncode == 0
+    assert len(repaired.items()) == len(articles)
