@@ -662,7 +662,7 @@ def extract_article(
     for name in ("site", "title", "body"):
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
-    item["quality"] = _quality_flags(item)
+    item["quality"] = _quality_flags(item, response)
     _drop_replacement_characters(item)
     return item
 
@@ -696,8 +696,10 @@ def _drop_replacement_characters(item: ArticleItem) -> None:
             item[name] = clean_text(item[name].replace("\ufffd", "")) or None
 
 
-def _quality_flags(item: ArticleItem) -> list[str]:
+def _quality_flags(item: ArticleItem, response: Response | None = None) -> list[str]:
     flags = []
+    if response is not None and b"</html" not in response.body[-4096:].lower():
+        flags.append("page:truncated")  # the page ended early: text may be missing
     names = [n for ns in (item.get("credits") or {}).values() for n in ns]
     for name, value in (
         ("title", item.get("title")),

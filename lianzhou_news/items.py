@@ -36,10 +36,11 @@ class ArticleItem(scrapy.Item):
     title = scrapy.Field()
     #: str or null: the 来源 of the info line, e.g. ``南方+``.
     source = scrapy.Field()
-    #: str or null: ISO 8601 with seconds and always ``+08:00``, e.g.
-    #: ``2023-03-22T17:01:12+08:00``. Midnight when only the day is known.
+    #: str: ISO 8601 with seconds and always ``+08:00``, e.g.
+    #: ``2023-03-22T17:01:12+08:00``. Midnight when only the day is known. A page
+    #: without a readable time is rejected (see ``LIANZHOU_REJECTS_URI``).
     timestamp = scrapy.Field()
-    #: str or null: ``day``, ``minute`` or ``second``: what the page really said.
+    #: str: ``day``, ``minute`` or ``second``: what the page really said.
     timestamp_precision = scrapy.Field()
     #: str or null: the time exactly as printed on the page.
     timestamp_raw = scrapy.Field()

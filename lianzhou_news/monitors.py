@@ -184,6 +184,9 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
         "4xx": sum(v for k, v in statuses.items() if k.startswith("4")),
         "5xx": sum(v for k, v in statuses.items() if k.startswith("5")),
         "blocked": stats.get("lianzhou/errors/blocked", 0),
+        "truncated": stats.get("lianzhou/errors/truncated", 0),
+        "oversize": stats.get("lianzhou/article/failed/oversize", 0),
+        "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
         "parse": _sum(stats, "spider_exceptions/"),
     }
     return {
@@ -211,6 +214,7 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
                 "duplicate": stats.get("lianzhou/items/dropped/duplicate", 0),
                 "invalid": stats.get("lianzhou/items/dropped/invalid", 0),
             },
+            "rejects_file": stats.get("lianzhou/rejects_file"),
             "known_not_refetched": stats.get("lianzhou/article/skipped_known", 0),
             "not_allowed": stats.get("lianzhou/article/not_allowed", 0),
         },

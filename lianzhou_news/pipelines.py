@@ -7,12 +7,16 @@ the ``lianzhou/`` prefix.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
+from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from .feedstorage import DurableLinesFile
 from .items import FIELD_ORDER, article_schema
 from .processors import to_simplified
 from .state import content_hash
@@ -39,7 +43,11 @@ _NOT_COUNTED_AS_MISSING = frozenset({"quality", "provenance"})
 
 
 class ValidationPipeline:
-    """Drop items that break the schema, saying which field and why.
+    """Reject items that break the schema, saying which field and why.
+
+    A rejected item is not lost: it goes, with its URL and reasons, to the run's
+    rejects file (``LIANZHOU_REJECTS_URI``, next to the output), one JSON object
+    per line. A page without a title, a body or a timestamp ends there.
 
     Also counts, per field, how many items lack a value
     (``lianzhou/field/<name>/missing``), so a template change that silently
@@ -47,12 +55,16 @@ class ValidationPipeline:
     every damage flag (``lianzhou/quality/body:mojibake``).
     """
 
-    def __init__(self, stats):
-        self.stats = stats
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self._rejects = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
+        return pipeline
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -69,8 +81,28 @@ class ValidationPipeline:
         errors = schema_errors(item)
         if errors:
             self.stats.inc_value("lianzhou/items/dropped/invalid")
-            raise DropItem(f"invalid item {adapter.get('url')}: {'; '.join(errors)}")
+            self._reject(adapter, errors)
+            raise DropItem(f"rejected {adapter.get('url')}: {'; '.join(errors)}")
         return item
+
+    def _reject(self, adapter, errors: list[str]) -> None:
+        if self._rejects is None:
+            spider = self.crawler.spider
+            uri = self.crawler.settings.get("LIANZHOU_REJECTS_URI")
+            if not uri:
+                return
+            path = Path(uri % {"name": spider.name, "run_id": spider.run_id})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._rejects = DurableLinesFile(str(path), "ab")
+            self.stats.set_value("lianzhou/rejects_file", str(path))
+        line = {"url": adapter.get("url"), "reasons": errors, "item": adapter.asdict()}
+        self._rejects.write(
+            (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+        )
+
+    def close(self, spider):
+        if self._rejects is not None:
+            self._rejects.close()
 
 
 class DedupePipeline:

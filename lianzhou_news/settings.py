@@ -35,7 +35,14 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # --- Robustness -------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = 3  # 500/502/503/504/522/524/408/429, timeouts, dropped connections
+# Wait before the n-th retry: base * 2**(n-1) seconds, at most max.
+LIANZHOU_RETRY_BACKOFF_BASE = 2.0
+LIANZHOU_RETRY_BACKOFF_MAX = 60.0
+REDIRECT_MAX_TIMES = 5  # a redirect loop is given up after 5 hops
+# Only http(s) is ever downloaded: a file://, ftp:// or data: link in a page
+# can never make the crawler read a local file or another service.
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # an article page is ~50 KB; cut attachments
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
@@ -86,8 +93,15 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 520,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "lianzhou_news.middlewares.BackoffRetryMiddleware": 550,
+    # Sees 3xx responses before RedirectMiddleware (600) does.
+    "lianzhou_news.middlewares.RedirectLoopMiddleware": 650,
     "lianzhou_news.monitors.BlockDetector": 590,
 }
+
+# Items that break the schema (no title, body or timestamp …) go here, with reasons.
+LIANZHOU_REJECTS_URI = "output/%(name)s/%(run_id)s.rejects.jsonl"
 
 # --- Health ------------------------------------------------------------------
 # The run report, next to the run's output.

@@ -11,7 +11,9 @@ Run it by hand with ``python -m lianzhou_news.localsite [DIR] [--port N]``.
 from __future__ import annotations
 
 import io
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,12 +39,37 @@ CHALLENGE_PAGE = (
 
 
 @dataclass
+class Fault:
+    """What to do instead of serving a path, for its first ``times`` requests.
+
+    kinds: ``status`` (answer ``status``, e.g. 500/502/503), ``slow`` (wait
+    ``delay`` seconds, then serve), ``drop`` (promise the full length, send half,
+    close the connection), ``truncate`` (send the first half of the page as if it
+    were all of it), ``gbk_as_utf8`` (the page in GBK under a UTF-8 header, its
+    meta saying gbk), ``loop`` (301 to itself), ``challenge`` (412 and the
+    "请稍候…" page), ``huge`` (a ``size``-byte body). ``times=None``: always.
+    """
+
+    kind: str
+    times: int | None = None
+    status: int = 500
+    delay: float = 0.0
+    size: int = 30 * 1024 * 1024
+    served: int = 0
+
+    def active(self) -> bool:
+        return self.times is None or self.served < self.times
+
+
+@dataclass
 class LocalSite:
     base_url: str  # e.g. "http://127.0.0.1:43121"
     offsite_host: str  # the other name of this server that no crawl may use
     hits: list[Hit] = field(default_factory=list)
     #: None, or "412" (every page a 412 challenge) or "challenge" (the same under 200).
     blocked: str | None = None
+    #: path -> Fault, for the fault-injection tests.
+    faults: dict[str, Fault] = field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
@@ -56,6 +83,11 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
     def send_head(self):
+        fault = self.site.faults.get(self.path.split("?", 1)[0])
+        if fault is not None and fault.active():
+            with self.lock:
+                fault.served += 1
+            return self._fault(fault)
         if self.site.blocked:
             self.send_response(412 if self.site.blocked == "412" else 200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -79,6 +111,71 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(data)
 
+    def _page_bytes(self) -> bytes:
+        target = Path(self.translate_path(self.path))
+        return target.read_bytes() if target.is_file() else b""
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, length: int | None = None
+    ):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def _fault(self, fault: Fault):
+        html = "text/html; charset=utf-8"
+        if fault.kind == "status":
+            return self._send(
+                fault.status, b"<html><body>Server Error</body></html>", html
+            )
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+            return self._send(200, self._page_bytes(), html)
+        if fault.kind == "drop":
+            page = self._page_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", html)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page[: len(page) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if fault.kind == "truncate":
+            page = self._page_bytes()
+            return self._send(200, page[: len(page) // 2], html)
+        if fault.kind == "gbk_as_utf8":
+            text = self._page_bytes().decode("utf-8")
+            text = text.replace("charset=utf-8", "charset=gbk").replace(
+                'charset="utf-8"', 'charset="gbk"'
+            )
+            return self._send(200, text.encode("gb18030"), html)
+        if fault.kind == "loop":
+            self.send_response(301)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if fault.kind == "challenge":
+            return self._send(412, CHALLENGE_PAGE, html)
+        if fault.kind == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", html)
+            self.send_header("Content-Length", str(fault.size))
+            self.end_headers()
+            try:
+                chunk = b" " * 65536
+                for _ in range(fault.size // len(chunk)):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass  # the client cut the download, as it should
+            self.close_connection = True
+            return None
+        raise ValueError(f"unknown fault {fault.kind!r}")
+
     def send_response(self, code, message=None):
         with self.lock:
             self.site.hits.append(Hit(self.headers.get("Host", ""), self.path, code))
@@ -87,7 +184,10 @@ class _Handler(SimpleHTTPRequestHandler):
 
 @contextmanager
 def serve(
-    directory: Path | str, port: int = 0, blocked: str | None = None
+    directory: Path | str,
+    port: int = 0,
+    blocked: str | None = None,
+    faults: dict[str, Fault] | None = None,
 ) -> Iterator[LocalSite]:
     """Serve ``directory`` on 127.0.0.1 (a free port unless given) until the block ends.
 
@@ -97,7 +197,12 @@ def serve(
     handler = partial(type("Handler", (_Handler,), {}), directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     bound = server.server_address[1]
-    site = LocalSite(f"http://127.0.0.1:{bound}", f"localhost:{bound}", blocked=blocked)
+    site = LocalSite(
+        f"http://127.0.0.1:{bound}",
+        f"localhost:{bound}",
+        blocked=blocked,
+        faults=faults or {},
+    )
     handler.func.site = site
     handler.func.lock = threading.Lock()
     thread = threading.Thread(

@@ -7,6 +7,7 @@ lives in ``lianzhou_news.extract``.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from ..loaders import ArticleLoader
 from ..state import StateStore
 
 _PAGE_NUMBER_PREFIX = "index_"
+_RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def page_number(url: str) -> int:
@@ -118,6 +120,9 @@ class PlatformNewsSpider(scrapy.Spider):
         self.allowed_domains = sorted(
             {urlsplit(url).hostname for url in self.start_urls}
         )
+        if run_id is not None and not _RUN_ID_RE.match(run_id):
+            # It names files: no slashes, no dots at the start, nothing exotic.
+            raise ValueError(f"run_id: {run_id!r} must match {_RUN_ID_RE.pattern}")
         self.run_id = run_id
         #: Columns whose last listing page this run reached.
         self.walked_columns: set[str] = set()
@@ -257,18 +262,42 @@ class PlatformNewsSpider(scrapy.Spider):
     def article_failed(self, failure):
         """An article that could not be fetched: counted and named in the report."""
         stats = self.crawler.stats
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        reason = failure_reason(failure)
+        if reason == "not allowed":
             # robots.txt or the offsite filter said no: a decision, not a failure.
             stats.inc_value("lianzhou/article/not_allowed")
             return
         stats.inc_value("lianzhou/article/failed")
+        stats.inc_value(f"lianzhou/article/failed/{reason}")
         failed = stats.get_value("lianzhou/article/failed_urls") or []
-        if len(failed) < 200:
-            reason = getattr(getattr(failure.value, "response", None), "status", None)
-            failed.append(
-                {
-                    "url": failure.request.url,
-                    "reason": str(reason or failure.type.__name__),
-                }
-            )
+        if len(failed) < 500:
+            failed.append({"url": failure.request.url, "reason": reason})
             stats.set_value("lianzhou/article/failed_urls", failed)
+
+
+def failure_reason(failure) -> str:
+    """A short, stable name for why a download failed, for the run report."""
+    if failure.check(HttpError):
+        return str(failure.value.response.status)
+    message = failure.getErrorMessage()
+    if failure.check(IgnoreRequest):
+        if "robots.txt" in message or "offsite" in message.lower():
+            return "not allowed"
+        if "redirect" in message:
+            return "redirect loop"
+        return "ignored"
+    name = failure.type.__name__
+    if "Timeout" in name or "TimedOut" in name:
+        return "timeout"
+    if "DNS" in name:
+        return "dns"
+    if "Cancelled" in name and "size" in message:
+        return "oversize"  # cut by DOWNLOAD_MAXSIZE
+    if name in (
+        "ResponseFailed",
+        "ConnectionLost",
+        "PotentialDataLoss",
+        "ConnectionDone",
+    ):
+        return "connection lost"
+    return name

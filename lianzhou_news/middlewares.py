@@ -1,0 +1,93 @@
+"""Downloader middleware: Scrapy's retry, with backoff, and truncated pages retried.
+
+County portals fail in bursts (a restarting server, a busy CMS): retrying at
+once mostly fails again. ``BackoffRetryMiddleware`` is Scrapy's RetryMiddleware
+(same settings: RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS) that waits
+``LIANZHOU_RETRY_BACKOFF_BASE * 2**(n-1)`` seconds, at most
+``LIANZHOU_RETRY_BACKOFF_MAX``, before the n-th retry of a request. The wait
+holds only that request; the crawl goes on.
+
+An HTML page that ends before ``</html>`` was probably cut short in transit
+even though its length matched: it is retried like a transient error. If it
+is still cut after the retries, it is passed on (the extractor flags it
+``page:truncated``) and the give-up is logged as a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urljoin
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+
+
+def looks_truncated(response: Response) -> bool:
+    content_type = response.headers.get(b"Content-Type", b"").lower()
+    return (
+        response.status == 200
+        and b"html" in content_type
+        and bool(response.body)
+        and b"</html" not in response.body[-4096:].lower()
+    )
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("LIANZHOU_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("LIANZHOU_RETRY_BACKOFF_MAX")
+
+    async def process_response(self, request: Request, response: Response, spider=None):
+        result = super().process_response(request, response)
+        if (
+            result is response
+            and looks_truncated(response)
+            and not request.meta.get("dont_retry")
+        ):
+            self.crawler.stats.inc_value("lianzhou/errors/truncated")
+            quiet = request.replace(
+                meta={**request.meta, "give_up_log_level": "WARNING"}
+            )
+            result = self._retry(quiet, "truncated body") or response
+        if isinstance(result, Request):
+            await self._backoff(result)
+        return result
+
+    async def process_exception(
+        self, request: Request, exception: Exception, spider=None
+    ):
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._backoff(result)
+        return result
+
+    async def _backoff(self, retry: Request) -> None:
+        attempt = retry.meta.get("retry_times", 1)
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class RedirectLoopMiddleware:
+    """Name a redirect loop instead of losing the article to it.
+
+    A 301 back to a URL already visited would be dropped silently by Scrapy's
+    duplicate filter: no item, no error. Seen before RedirectMiddleware, such a
+    response becomes an ``IgnoreRequest("redirect loop …")`` that reaches the
+    spider's errback and the run report.
+    """
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if (
+            response.status in (301, 302, 303, 307, 308)
+            and b"Location" in response.headers
+        ):
+            location = urljoin(
+                request.url, response.headers[b"Location"].decode("latin-1")
+            )
+            visited = [*request.meta.get("redirect_urls", []), request.url]
+            if location in visited:
+                raise IgnoreRequest(f"redirect loop: {request.url} -> {location}")
+        return response
