@@ -480,7 +480,47 @@ def fix_decoding(response: Response) -> tuple[Response, str | None]:
     if chosen == "utf-8" and not _decodes(response.body, "utf-8"):
         if _decodes(response.body, "gb18030"):
             return response.replace(encoding="gb18030"), "gb18030 (declared utf-8)"
+    if chosen in _SINGLE_BYTE and _reads_as_chinese(response.body):
+        # A Chinese page under a Western header ("charset=iso-8859-1").
+        return response.replace(encoding="gb18030"), f"gb18030 (declared {chosen})"
     return response, None
+
+
+# Western single-byte codecs, as codecs.lookup names them.
+_SINGLE_BYTE = {
+    "cp1252",
+    "latin-1",
+    "iso8859-1",
+    "iso8859-15",
+    "ascii",
+    "cp1250",
+    "cp1251",
+}
+
+
+# The most frequent characters of written Chinese. Real text is dense in them
+# (typically 40% or more of its characters); the characters that Western
+# bytes happen to form when read as GB18030 hit them only by chance (~7%).
+_FREQUENT_HANZI = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+    "也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物"
+    "现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全"
+    "表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无"
+    "系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基"
+    "资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取"
+    "据处府研信市县镇乡村区省局委会议召开工作"
+)
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    """Do these bytes, read as GB18030, make Chinese text (not chance characters)?"""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    hanzi = _CJK_RE.findall(text)
+    frequent = sum(1 for ch in hanzi if ch in _FREQUENT_HANZI)
+    return len(hanzi) >= 20 and frequent >= 0.2 * len(hanzi)
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -766,7 +806,9 @@ def extract_listing(response: Response) -> Listing:
     entries: dict[str, ListingEntry] = {}
     page_numbers: set[int] = set()
     for anchor in response.xpath("//a[@href]"):
-        href = anchor.attrib["href"].strip()
+        # Read single attributes: .attrib copies them all, and a malformed
+        # attribute name in broken HTML makes that raise.
+        href = (anchor.xpath("@href").get() or "").strip()
         url = response.urljoin(href)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.netloc != here.netloc:
@@ -782,7 +824,7 @@ def extract_listing(response: Response) -> Listing:
         match = ARTICLE_URL_RE.search(parts.path)
         if not match or match.group(1) in entries:
             continue
-        title = clean_text(anchor.attrib.get("title")) or clean_text(
+        title = clean_text(anchor.xpath("@title").get()) or clean_text(
             "".join(anchor.xpath(".//text()").getall())
         )
         entries[match.group(1)] = ListingEntry(

@@ -719,11 +719,14 @@ def to_simplified(text: str) -> str:
     return _opencc("t2s").convert(text)
 
 
-# Damage a wrong decode leaves behind: U+FFFD, private-use code points, and
-# ASCII question marks wedged between CJK characters or around a 。, which is
-# how GBK bytes read as something else (or re-encoded lossy) come out.
+# Damage a wrong decode leaves behind: U+FFFD, private-use code points, ASCII
+# question marks wedged between CJK characters or around a 。 (GBK bytes read
+# as something else, or re-encoded lossily), and the two shapes Chinese bytes
+# take when read as Latin-1: UTF-8 lead and continuation bytes ("ä¸\xad"), and
+# runs of high Latin-1 letters (GBK: "Á¬ÖÝÊÐ").
 _MOJIBAKE_RE = re.compile(
     rf"[\ufffd\ue000-\uf8ff]|(?<=[{CJK}])\?(?=[{CJK}\w(（])|\?[。，、]\?|[{CJK}]\?[a-z{_TONED}]+\)"
+    r"|[\u00c2-\u00ef][\u0080-\u00bf]|[\u00a1-\u00ff]{4,}"
 )
 
 
@@ -736,6 +739,10 @@ def find_damage(text: str) -> str | None:
     (True, True)
     >>> find_damage("乱码\\ufffd出现")
     '乱码\\ufffd出现'
+    >>> find_damage("Á¬ÖÝÊÐÐû´«"), find_damage("è¿\\x9eå·\\x9e")
+    ('Á¬ÖÝÊÐÐû´«', 'è¿\\x9eå·\\x9e')
+    >>> find_damage("café au lait, Zürich") is None
+    True
     """
     match = _MOJIBAKE_RE.search(text)
     if not match:
