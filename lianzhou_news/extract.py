@@ -759,7 +759,6 @@ def _quality_flags(item: ArticleItem, response: Response | None = None) -> list[
 _TOTAL_PAGE_RE = re.compile(
     r"totalPage\s*=\s*(?:Math\.ceil\(\s*(?P<items>\d+)\s*/\s*(?P<per>\d+)\s*\)|(?P<total>\d+))"
 )
-_PAGES_LIMIT_RE = re.compile(r"pages_limit\s*=\s*(\d+)")
 _PAGE_FILE_RE = re.compile(r"(?:^|/)index(?:_(\d+))?\.html?$")
 _DATE_IN_TEXT_RE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
@@ -777,7 +776,8 @@ class ListingEntry:
 @dataclass
 class Listing:
     entries: list[ListingEntry]
-    total_pages: int | None  # declared by the page's JS, capped by pages_limit
+    total_pages: int | None  # declared by the page's totalPage JS
+    declared_items: int | None  # the N of totalPage = Math.ceil(N/M): the column's size
     page_numbers: set[int]  # pager links to pages of the same column
     channel: str | None
 
@@ -833,9 +833,11 @@ def extract_listing(response: Response) -> Listing:
             title=title or None,
             date=_date_near(anchor),
         )
+    total_pages, declared_items = _total_pages(response.text)
     return Listing(
         entries=list(entries.values()),
-        total_pages=_total_pages(response.text),
+        total_pages=total_pages,
+        declared_items=declared_items,
         page_numbers=page_numbers,
         channel=_meta(response, "ColumnName") or _listing_channel(response),
     )
@@ -850,19 +852,21 @@ def _date_near(anchor) -> str | None:
     return None
 
 
-def _total_pages(text: str) -> int | None:
+def _total_pages(text: str) -> tuple[int | None, int | None]:
+    """Pages and items a listing declares in its pager JS.
+
+    A ``pages_limit`` beside it is deliberately ignored: nothing says it caps
+    the pages rather than the pager's display, and reading it as a cap once hid
+    most of a column. If the pages do end sooner, a 404 or a page without
+    article links ends the walk for the price of one request.
+    """
     match = _TOTAL_PAGE_RE.search(text)
     if not match:
-        return None
+        return None, None
     if match.group("total"):
-        total = int(match.group("total"))
-    else:
-        per = int(match.group("per")) or 1
-        total = -(-int(match.group("items")) // per)
-    limit = _PAGES_LIMIT_RE.search(text)
-    if limit:
-        total = min(total, int(limit.group(1)))
-    return max(total, 1)
+        return max(int(match.group("total")), 1), None
+    items = int(match.group("items"))
+    return max(-(-items // (int(match.group("per")) or 1)), 1), items
 
 
 def _listing_channel(response: Response) -> str | None:

@@ -114,6 +114,28 @@ class ArticlesParsedMonitor(Monitor):
         )
 
 
+@monitors.name("Columns complete")
+class ColumnsCompleteMonitor(Monitor):
+    @monitors.name(
+        "A column read to its end lists as many articles as its pager declares"
+    )
+    def test_columns_complete(self):
+        stats = self.data.stats
+        short = []
+        for key, declared in stats.items():
+            if not (key.startswith("lianzhou/column/") and key.endswith("/declared")):
+                continue
+            column = key[len("lianzhou/column") : -len("/declared")]
+            if not stats.get(f"lianzhou/column{column}/walked_whole"):
+                continue  # an incremental walk stops early on purpose
+            found = stats.get(f"lianzhou/column{column}/links", 0)
+            if found < declared:
+                short.append(
+                    f"{column} declares {declared} articles, its pages list {found}"
+                )
+        self.assertFalse(short, msg="listing pages missing: " + "; ".join(short))
+
+
 class WriteRunReport(Action):
     """Write the run report next to the run's output, with the health verdict."""
 
@@ -239,5 +261,6 @@ class RunHealthSuite(MonitorSuite):
         FieldCoverageMonitor,
         NotBlockedMonitor,
         ArticlesParsedMonitor,
+        ColumnsCompleteMonitor,
     ]
     monitors_finished_actions: ClassVar[list] = [WriteRunReport]

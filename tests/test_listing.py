@@ -54,10 +54,12 @@ def test_pager_listing_without_totalpage(site):
     assert middle.page_numbers == {1, 3}
 
 
-def test_pages_limit_caps_totalpage():
+def test_pages_limit_does_not_hide_pages():
+    # Read as a cap, pages_limit once hid 37 of a column's 42 pages.
     body = b"<script>var totalPage = Math.ceil(400/20); var pages_limit = 5;</script>"
     listing = extract_listing(HtmlResponse(url=BASE + "/a/", body=body))
-    assert listing.total_pages == 5
+    assert listing.total_pages == 20
+    assert listing.declared_items == 400
 
 
 def test_same_site_link_forbidden_by_robots_is_still_listed(site):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -288,3 +289,23 @@ def test_articles_that_all_fail_fail_the_run_and_are_named(tmp_path):
     repaired = crawl_local_site(tmp_path, run_id="repaired")
     assert repaired.returncode == 0
     assert len(repaired.items()) == len(articles)
+
+
+def test_a_column_listing_fewer_articles_than_declared_is_unhealthy(tmp_path):
+    build_site(tmp_path / "site")
+    page = tmp_path / "site/zwgk/lzyw/index_2.html"
+    html = page.read_text(encoding="utf-8")
+    # Three list items vanish from page 2 (a broken template, a partial page).
+    items = re.findall(
+        r"<li><a href=\"/zwgk/lzyw/content/post_\d+\.html\".*?</li>", html
+    )
+    for item in items[:3]:
+        html = html.replace(item, "")
+    page.write_text(html, encoding="utf-8")
+    crawl = crawl_local_site(tmp_path, run_id="short", build=False)
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    reasons = crawl.report()["unhealthy_reasons"]
+    assert any(
+        "/zwgk/lzyw/index.html declares 28 articles, its pages list 25" in r
+        for r in reasons
+    ), reasons

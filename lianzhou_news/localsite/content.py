@@ -261,6 +261,17 @@ def demo_articles() -> list[Article]:
     return articles
 
 
+def synthetic_articles(count: int, seed: int = 5000) -> list[Article]:
+    """``count`` articles over the three columns, same templates as the demo: for
+    benchmarks that need a site of thousands of articles (bench/)."""
+    rng = random.Random(seed)
+    columns = list(COLUMNS)
+    return [
+        _generated_article(str(2_000_000 + index), columns[index % len(columns)], rng)
+        for index in range(count)
+    ]
+
+
 def _generated_article(article_id: str, column: str, rng: random.Random) -> Article:
     year = rng.choice([2023, 2024, 2025, 2026])
     month = rng.randint(1, 10 if year == 2026 else 12)

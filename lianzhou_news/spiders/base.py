@@ -196,6 +196,7 @@ class PlatformNewsSpider(scrapy.Spider):
         page = page_number(response.url)
         # A column is known by its path: the same on a mirror or another port.
         column = urlsplit(listing_page_url(response.url, 1)).path
+        pages_read = stats.get_value(f"lianzhou/column{column}/pages_read", 0)
         settings = self.crawler.settings
         revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
         refetch_after = timedelta(days=settings.getfloat("LIANZHOU_REFETCH_AFTER_DAYS"))
@@ -228,8 +229,16 @@ class PlatformNewsSpider(scrapy.Spider):
         has_next = (declared is not None and next_page <= declared) or (
             declared is None and next_page in listing.page_numbers
         )
+        stats.set_value(f"lianzhou/column{column}/pages_read", pages_read + 1)
+        stats.inc_value(f"lianzhou/column{column}/links", len(listing.entries))
+        if page == 1 and listing.declared_items:
+            stats.set_value(f"lianzhou/column{column}/declared", listing.declared_items)
         if not has_next:
             self.walked_columns.add(column)
+            if pages_read + 1 == page:
+                # Every page of this column was read in this run: its links
+                # can be held against what its pager declared.
+                stats.set_value(f"lianzhou/column{column}/walked_whole", True)
         elif (
             self.full
             or self.store is None
