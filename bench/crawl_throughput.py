@@ -117,7 +117,7 @@ def bench_size(count: int) -> dict:
                 *FLAT_OUT,
             ]
             ours, log = _run([*ours_command, "-a", "run_id=full"], ours_dir, ours_env)
-            again, _ = _run([*ours_command, "-a", "run_id=again"], ours_dir, ours_env)
+            _run([*ours_command, "-a", "run_id=again"], ours_dir, ours_env)
             report = json.loads(
                 (ours_dir / "output/lianzhou/again.report.json").read_text()
             )

@@ -171,11 +171,21 @@ def _image(el: etree._Element, base_url: str) -> dict | None:
         return None
     if el.get("width") in ("0", "1") or el.get("height") in ("0", "1"):
         return None  # tracking pixels
-    url = urljoin(base_url, src)
-    if urlsplit(url).scheme not in ("http", "https"):
+    url, parts = _resolve(base_url, src)
+    if parts is None or parts.scheme not in ("http", "https"):
         return None
     alt = clean_text(el.get("alt")) or None
     return {"url": url, "alt": alt}
+
+
+def _resolve(base: str, href: str):
+    """``(absolute URL, its parts)``, or ``(None, None)`` for an unparseable link
+    (``http://[0`` makes urljoin raise)."""
+    try:
+        url = urljoin(base, href)
+        return url, urlsplit(url)
+    except ValueError:
+        return None, None
 
 
 def _cjk_len(text: str) -> int:
@@ -809,9 +819,12 @@ def extract_listing(response: Response) -> Listing:
         # Read single attributes: .attrib copies them all, and a malformed
         # attribute name in broken HTML makes that raise.
         href = (anchor.xpath("@href").get() or "").strip()
-        url = response.urljoin(href)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.netloc != here.netloc:
+        url, parts = _resolve(response.url, href)
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or parts.netloc != here.netloc
+        ):
             continue
         page_match = _PAGE_FILE_RE.search(parts.path)
         if (

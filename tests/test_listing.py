@@ -87,3 +87,15 @@ def test_unseen_skin_relative_links_schemes_and_dates():
     ]
     assert listing.entries[0].url == BASE + "/lm/content/post_5.html"
     assert listing.total_pages is None and listing.page_numbers == set()
+
+
+def test_unparseable_links_are_skipped_not_fatal():
+    # Found by the fuzzer: urljoin raises on "http://[0".
+    body = (
+        '<a href="http://[0/content/post_7.html">x</a><img src="http://[0">'
+        '<a href="/a/content/post_8.html">ok</a>'
+    ).encode()
+    listing = extract_listing(
+        HtmlResponse(url=BASE + "/a/index.html", body=body, encoding="utf-8")
+    )
+    assert [e.article_id for e in listing.entries] == ["8"]
