@@ -25,6 +25,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/compare_peers.py
+	$(PY) bench/crawl_throughput.py --sizes 1000,5000,20000
+	$(PY) bench/state_memory.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

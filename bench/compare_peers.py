@@ -187,6 +187,11 @@ def table(title: str, scores: dict, timings: dict, fields) -> str:
         f"{'ms/page':<14}"
         + "".join(f"{1000 * statistics.median(timings[n]):>16.2f}" for n in names)
     )
+    ours = statistics.median(timings[names[0]])
+    lines.append(
+        f"{'time vs ours':<14}"
+        + "".join(f"{statistics.median(timings[n]) / ours:>15.2f}x" for n in names)
+    )
     count = len(next(iter(timings.values())))
     lines.append(f"({count} pages)")
     return "\n".join(lines)

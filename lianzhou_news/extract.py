@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -197,21 +198,24 @@ def _cjk_len(text: str) -> int:
 # ---------------------------------------------------------------------------
 
 
-_LOWER = "translate({},'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-
-
 def _meta(response: Response, *names: str) -> str | None:
     """The first non-empty ``<meta>`` content among ``names`` (name, property or itemprop)."""
-    for name in names:
-        key = name.lower()
-        match = " or ".join(
-            f"{_LOWER.format('@' + attr)}='{key}'"
-            for attr in ("name", "property", "itemprop")
-        )
-        for value in response.xpath(f"//meta[{match}]/@content").getall():
-            if clean_text(value):
-                return clean_text(value)
-    return None
+    table = _meta_table(response)
+    return next((table[n.lower()] for n in names if n.lower() in table), None)
+
+
+@lru_cache(maxsize=4)  # keyed by the response object: one page's metas, read once
+def _meta_table(response: Response) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for tag in response.xpath("//meta[@content]"):
+        content = clean_text(tag.xpath("@content").get())
+        if not content:
+            continue
+        for attr in ("name", "property", "itemprop"):
+            key = (tag.xpath(f"@{attr}").get() or "").strip().lower()
+            if key:
+                table.setdefault(key, content)
+    return table
 
 
 def _css_text(response: Response, css: str | None) -> str | None:
@@ -330,7 +334,12 @@ def _choose_title(
     return next(((h, "heading") for h in headings if _plausible_title(h)), (None, None))
 
 
-def _body_container(response: Response, root: etree._Element, selectors: SiteSelectors):
+def _body_container(
+    response: Response,
+    root: etree._Element,
+    selectors: SiteSelectors,
+    blocks: list[Block],
+):
     if selectors.body:
         found = response.css(selectors.body)
         if found:
@@ -344,13 +353,13 @@ def _body_container(response: Response, root: etree._Element, selectors: SiteSel
                 best = (candidate.root, length)
         if best:
             return best[0], "container"
-    return _densest_element(root), "density"
+    return _densest_element(root, blocks), "density"
 
 
-def _densest_element(root: etree._Element) -> etree._Element:
+def _densest_element(root: etree._Element, blocks: list[Block]) -> etree._Element:
     """The element holding the most paragraph text, discounted by link text."""
     scores: dict[etree._Element, float] = defaultdict(float)
-    for block in iter_blocks(root, ""):
+    for block in blocks:
         weight = _cjk_len(block.text)
         if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
             continue
@@ -646,7 +655,7 @@ def extract_article(
         provenance["title"] = title_layer
 
     # Body: the container, from just after the info line when it holds it.
-    container, body_layer = _body_container(response, root, selectors)
+    container, body_layer = _body_container(response, root, selectors, page_blocks)
     members = set(container.iter())
     indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
     start = indexes[0] if indexes else len(page_blocks)

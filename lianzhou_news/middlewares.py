@@ -15,7 +15,6 @@ is still cut after the retries, it is passed on (the extractor flags it
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -39,7 +38,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("LIANZHOU_RETRY_BACKOFF_BASE")
         self.backoff_max = settings.getfloat("LIANZHOU_RETRY_BACKOFF_MAX")
 
-    async def process_response(self, request: Request, response: Response, spider=None):
+    # Synchronous on the common path: coroutine middlewares cost every response
+    # a round of asyncio tasks. Only a retry that must wait returns a Deferred.
+    def process_response(self, request: Request, response: Response, spider=None):
         result = super().process_response(request, response)
         if (
             result is response
@@ -51,23 +52,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 meta={**request.meta, "give_up_log_level": "WARNING"}
             )
             result = self._retry(quiet, "truncated body") or response
-        if isinstance(result, Request):
-            await self._backoff(result)
-        return result
+        return self._backoff(result) if isinstance(result, Request) else result
 
-    async def process_exception(
-        self, request: Request, exception: Exception, spider=None
-    ):
+    def process_exception(self, request: Request, exception: Exception, spider=None):
         result = super().process_exception(request, exception)
-        if isinstance(result, Request):
-            await self._backoff(result)
-        return result
+        return self._backoff(result) if isinstance(result, Request) else result
 
-    async def _backoff(self, retry: Request) -> None:
+    def _backoff(self, retry: Request):
         attempt = retry.meta.get("retry_times", 1)
         delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if delay <= 0:
+            return retry
+        # Imported here: importing the reactor at module level would install
+        # Twisted's default one before Scrapy installs the asyncio reactor.
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        return deferLater(reactor, delay, lambda: retry)
 
 
 class RedirectLoopMiddleware:

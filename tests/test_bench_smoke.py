@@ -25,3 +25,29 @@ def test_compare_peers_runs_and_prints_both_tables():
     for name in ("lianzhou_news", "gne", "trafilatura"):
         assert name in result.stdout
     assert "(2 pages)" in result.stdout
+
+
+def test_crawl_throughput_runs_on_a_tiny_site():
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "crawl_throughput.py"), "--articles", "60"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ratio ours/bare pages/s" in result.stdout
+    assert "items written by ours: 60 of 60" in result.stdout
+    assert "incremental run over the unchanged site: " in result.stdout
+
+
+def test_state_memory_runs_on_a_tiny_store():
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "state_memory.py"), "--sizes", "50,100"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("x\n") == 2  # one line, with its ratio, per size

@@ -92,9 +92,9 @@ def test_unseen_skin_relative_links_schemes_and_dates():
 def test_unparseable_links_are_skipped_not_fatal():
     # Found by the fuzzer: urljoin raises on "http://[0".
     body = (
-        '<a href="http://[0/content/post_7.html">x</a><img src="http://[0">'
-        '<a href="/a/content/post_8.html">ok</a>'
-    ).encode()
+        b'<a href="http://[0/content/post_7.html">x</a><img src="http://[0">'
+        b'<a href="/a/content/post_8.html">ok</a>'
+    )
     listing = extract_listing(
         HtmlResponse(url=BASE + "/a/index.html", body=body, encoding="utf-8")
     )
