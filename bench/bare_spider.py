@@ -42,8 +42,14 @@ class BareSpider(scrapy.Spider):
                 yield scrapy.Request(url, callback=self.parse_article)
             elif PAGE.search(url):
                 yield scrapy.Request(url, callback=self.parse)
-        total = TOTAL.search(response.text) if response.url.endswith("/index.html") else None
-        if total:  # pagination scheduled once, from page 1 (the duplicate filter is not free)
+        total = (
+            TOTAL.search(response.text)
+            if response.url.endswith("/index.html")
+            else None
+        )
+        if (
+            total
+        ):  # pagination scheduled once, from page 1 (the duplicate filter is not free)
             pages = -(-int(total.group(1)) // int(total.group(2)))
             base = response.url.rsplit("/", 1)[0]
             for page in range(2, pages + 1):
