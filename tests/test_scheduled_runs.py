@@ -39,6 +39,23 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
 
+def _interrupt_after(
+    command, cwd, env, output: Path, lines: int, sig: int, timeout: float = 60
+):
+    """Start a crawl, wait until ``output`` holds ``lines`` lines, then send ``sig``."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if output.exists() and output.read_bytes().count(b"\n") >= lines:
+            break
+        time.sleep(0.05)
+    process.send_signal(sig)
+    process.wait(timeout=timeout)
+    return process.returncode
+
+
 def test_second_run_over_an_unchanged_site_is_cheap_and_silent(tmp_path):
     first = crawl_local_site(tmp_path, run_id="r1")
     assert first.returncode == 0, first.log[-2000:]
@@ -126,22 +143,11 @@ def test_killed_run_then_normal_run_holds_every_article_exactly_once(tmp_path):
             run_id="killed",
             settings={"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"},
         )
-        process = subprocess.Popen(
-            slow,
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         killed_file = tmp_path / "output/lianzhou/killed.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if killed_file.exists() and killed_file.read_bytes().count(b"\n") >= 15:
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        assert process.returncode == -signal.SIGKILL
+        status = _interrupt_after(
+            slow, tmp_path, env, killed_file, 15, signal.SIGKILL, timeout=30
+        )
+        assert status == -signal.SIGKILL
         written_before = _lines(killed_file)
         assert 15 <= len(written_before) < len(articles), (
             "the kill came too late to test"
@@ -174,21 +180,10 @@ def test_a_resumed_jobdir_run_appends_to_its_own_file(tmp_path):
                 "JOBDIR": "job",
             },
         )
-        process = subprocess.Popen(
-            command,
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         output = tmp_path / "output/lianzhou/job-job.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if output.exists() and output.read_bytes().count(b"\n") >= 10:
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)  # a graceful stop, as JOBDIR expects
-        process.wait(timeout=60)
+        _interrupt_after(
+            command, tmp_path, env, output, 10, signal.SIGINT
+        )  # graceful, as JOBDIR expects
         partial = len(_lines(output))
         assert partial < len(articles), "the stop came too late to test"
 
