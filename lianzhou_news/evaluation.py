@@ -16,8 +16,9 @@ from pathlib import Path
 
 from .extract import extract_article, response_from_file
 
-#: Folders of golden cases under tests/fixtures/.
-GOLDEN_DIRS = ("lianzhou", "variants")
+#: Folders of golden cases under tests/fixtures/: one per spider, plus the
+#: template variants of the Lianzhou site.
+GOLDEN_DIRS = ("lianzhou", "variants", "lianshan")
 
 
 @dataclass
@@ -39,7 +40,7 @@ class GoldenCase:
         return extract_article(
             self.response(),
             now=self.fetched_at,
-            site="连州市融媒体中心",
+            site=self.meta.get("site", "连州市融媒体中心"),
             listing_channel=self.meta.get("listing_channel"),
             listing_date=self.meta.get("listing_date"),
         )

@@ -5,11 +5,15 @@ them per run with ``scrapy crawl lianzhou -s NAME=VALUE``; ``make demo`` lifts
 the politeness settings for its own copy of the site on 127.0.0.1 only.
 """
 
+from pathlib import Path
+
 from lianzhou_news.items import FIELD_ORDER
 
 BOT_NAME = "lianzhou_news"
 SPIDER_MODULES = ["lianzhou_news.spiders"]
 NEWSPIDER_MODULE = "lianzhou_news.spiders"
+# `scrapy genspider -t county NAME DOMAIN` makes a county spider (and `-t basic`).
+TEMPLATES_DIR = str(Path(__file__).parent / "templates")
 # Our `crawl` replaces Scrapy's to exit non-zero when a run is unhealthy.
 COMMANDS_MODULE = "lianzhou_news.commands"
 

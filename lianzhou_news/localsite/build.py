@@ -381,3 +381,68 @@ def start_urls(base_url: str, *, mirror: bool = True) -> list[str]:
     if mirror:
         urls.append(f"{base_url}/mirror{COLUMNS['lzyw'].path}")
     return urls
+
+
+def _sibling_listing(
+    column: Column, entries: list[Article], page: int, pages: int
+) -> str:
+    """A sibling county's listing skin: <dl> items, pager links, no totalPage JS."""
+    items = "\n".join(
+        f'<dl class="xw-item"><dt><a href="{e(article_path(a))}" target="_blank">{e(a.title)}</a></dt>'
+        f"<dd>{a.published[:10]}</dd></dl>"
+        for a in entries
+    )
+    pager = []
+    if page > 1:
+        pager.append(
+            f'<a href="{"index.html" if page == 2 else f"index_{page - 1}.html"}">上一页</a>'
+        )
+    if page < pages:
+        pager.append(f'<a href="index_{page + 1}.html">下一页</a>')
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{e(column.name)}_{e(SIBLING_SITE_NAME)}</title></head>
+<body><div class="crumb">您的位置：<a href="/">首页</a> / <a href="{column.path}">{e(column.name)}</a></div>
+<div class="xw-list">
+{items}
+<a href="https://mp.weixin.qq.com/s/ls01">连山发布公众号</a>
+</div>
+<div class="pages">{" ".join(pager)}</div>
+</body></html>
+"""
+
+
+#: The sibling county of the second spider (lianshan), served by tests.
+SIBLING_SITE_NAME = "连山壮族瑶族自治县融媒体中心"
+
+
+def build_sibling_site(directory: Path | str, articles: list[Article]) -> list[Article]:
+    """A sibling county's portal: the same URL scheme, another skin.
+
+    Article pages use the ``zoom_sidebar`` skin (``skins.py``) and listings a
+    ``<dl>`` skin with pager links only, so the platform base spider is proven
+    on markup the Lianzhou site never had.
+    """
+    from .skins import render
+
+    root = Path(directory)
+    for article in articles:
+        page, _, _ = render("zoom_sidebar", article)
+        path = root / article_path(article).lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(page)
+    for column in COLUMNS.values():
+        entries = sorted(
+            (a for a in articles if a.column == column.key),
+            key=lambda a: a.published,
+            reverse=True,
+        )
+        pages = max(1, -(-len(entries) // column.per_page))
+        for page in range(1, pages + 1):
+            chunk = entries[(page - 1) * column.per_page : page * column.per_page]
+            name = "index.html" if page == 1 else f"index_{page}.html"
+            _write(
+                root / column.path.lstrip("/") / name,
+                _sibling_listing(column, chunk, page, pages),
+            )
+    _write(root / "robots.txt", "User-agent: *\nAllow: /\n")
+    return articles
