@@ -213,7 +213,7 @@ def main(argv=None) -> int:
         (
             label["page"],
             response_from_file(
-                FIXTURES / "real" / "corpus" / label["page"],
+                FIXTURES / "real" / "third_party" / label["page"],
                 "http://example.invalid/page.html",
             ),
             label,

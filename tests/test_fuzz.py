@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse
 from lianzhou_news.extract import extract_article, extract_listing
 from lianzhou_news.processors import find_damage
 
-CORPUS = Path(__file__).parent / "fixtures" / "real" / "corpus"
+CORPUS = Path(__file__).parent / "fixtures" / "real" / "third_party"
 PAGES = sorted(CORPUS.rglob("*.htm*"))
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 BOUND_SECONDS = 10  # far above the ~5 ms a page takes: only a hang trips it

@@ -1,6 +1,6 @@
 """Real Chinese news pages from other sites: the generic path on unseen templates.
 
-* All 78 (tests/fixtures/real/corpus, a copy of the shared corpus) must
+* All 78 (tests/fixtures/real/third_party, a copy of the shared corpus) must
   extract without error, with a title, without U+FFFD or page chrome in the
   body, and with a timestamp on every page that prints a date with its time in
   a short line before its comments.
@@ -24,7 +24,7 @@ HERE = Path(__file__).parent
 REAL = HERE / "fixtures" / "real"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LABELS = json.loads((REAL / "labels.json").read_text(encoding="utf-8"))
-CORPUS = REAL / "corpus"
+CORPUS = REAL / "third_party"
 
 # Phrases that are page furniture on these portals and never article text.
 CHROME = re.compile(
