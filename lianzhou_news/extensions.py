@@ -81,12 +81,13 @@ class StateRecorder:
     def item_scraped(self, item, response, spider):
         store = spider.store
         if store is not None:
+            # Hashed once, by the change-tracking pipeline; recomputed only if
+            # that pipeline was switched off.
+            digest = store.pending_hashes.pop(item["article_id"], None) or content_hash(
+                item
+            )
             store.record(
-                item["article_id"],
-                item["url"],
-                content_hash(item),
-                item["version"],
-                spider.run_id,
+                item["article_id"], item["url"], digest, item["version"], spider.run_id
             )
 
     def spider_closed(self, spider, reason):

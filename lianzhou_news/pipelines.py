@@ -29,7 +29,7 @@ def _validator() -> Draft202012Validator:
 
 def schema_errors(item) -> list[str]:
     """Every way ``item`` breaks the article schema, as readable strings."""
-    data = ItemAdapter(item).asdict()
+    data = dict(item)  # values are plain JSON types already: no deep copy needed
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(item)'}: {e.message}"
         for e in sorted(
@@ -219,5 +219,6 @@ class ChangeTrackingPipeline:
             raise DropItem(f"unchanged article {item['article_id']}", log_level="DEBUG")
         item["version"] = 1 if known is None else known.version + 1
         item["change"] = "new" if known is None else "updated"
+        store.pending_hashes[item["article_id"]] = digest
         stats.inc_value(f"lianzhou/items/{item['change']}")
         return item
