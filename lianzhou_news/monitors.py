@@ -96,7 +96,13 @@ class ArticlesParsedMonitor(Monitor):
     @monitors.name("Listings led to articles, and fetched articles parsed")
     def test_articles_parsed(self):
         stats = self.data.stats
+        requested = stats.get("lianzhou/requests/listing", 0)
         listing_pages = stats.get("lianzhou/listing/pages", 0)
+        # The live start URLs are guesses: if none answers, say so loudly.
+        self.assertFalse(
+            requested and not listing_pages,
+            msg=f"no listing page could be read ({requested} requested): check the start URLs",
+        )
         links = stats.get("lianzhou/listing/links", 0)
         self.assertFalse(
             listing_pages and not links,

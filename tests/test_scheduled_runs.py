@@ -304,3 +304,15 @@ def test_a_column_listing_fewer_articles_than_declared_is_unhealthy(tmp_path):
         "/zwgk/lzyw/index.html declares 28 articles, its pages list 25" in r
         for r in reasons
     ), reasons
+
+
+def test_start_urls_that_all_fail_make_the_run_unhealthy(tmp_path):
+    # A wrong guess of the live column paths must not look like a quiet run.
+    crawl = crawl_local_site(
+        tmp_path, run_id="wrong", paths=["/no/such/column/", "/nor/this/"]
+    )
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    reasons = crawl.report()["unhealthy_reasons"]
+    assert any("no listing page could be read (2 requested)" in r for r in reasons), (
+        reasons
+    )
