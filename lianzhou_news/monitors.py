@@ -249,6 +249,7 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
         "field_coverage": coverage,
         "errors": errors,
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
+        "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
     }
 

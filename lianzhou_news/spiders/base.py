@@ -176,8 +176,23 @@ class PlatformNewsSpider(scrapy.Spider):
 
     def _listing_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse_listing, meta={"lianzhou_kind": "listing"}
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            meta={"lianzhou_kind": "listing"},
         )
+
+    def listing_failed(self, failure):
+        """A listing page that could not be read: its column's walk ends here in
+        this run (and the column is not marked walked, so the next run tries
+        again). Named in the report with its reason."""
+        stats = self.crawler.stats
+        reason = failure_reason(failure)
+        stats.inc_value("lianzhou/listing/failed")
+        failed = stats.get_value("lianzhou/listing/failed_urls") or []
+        if len(failed) < 200:
+            failed.append({"url": failure.request.url, "reason": reason})
+            stats.set_value("lianzhou/listing/failed_urls", failed)
 
     def parse_listing(self, response: Response):
         stats = self.crawler.stats
