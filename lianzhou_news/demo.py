@@ -6,6 +6,7 @@ saying how many articles it wrote and where.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -42,6 +43,10 @@ def main() -> int:
     with output.open(encoding="utf-8") as lines:
         count = sum(1 for _ in lines)
     print(f"demo: wrote {count} articles to {output}")
+    report = output.with_name(f"{run_id}.report.json")
+    if report.exists():
+        healthy = json.loads(report.read_text(encoding="utf-8"))["healthy"]
+        print(f"demo: run report (healthy: {str(healthy).lower()}) in {report}")
     return 0
 
 

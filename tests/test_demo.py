@@ -22,4 +22,5 @@ def test_demo_is_a_full_crawl_every_time(tmp_path):
         assert match, result.stdout[-1000:]
         assert (tmp_path / match.group(2)).exists()
         counts.append(int(match.group(1)))
+        assert "demo: run report (healthy: true) in output/lianzhou/" in result.stdout
     assert counts == [66, 66]
