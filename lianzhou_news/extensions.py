@@ -25,7 +25,7 @@ class RunSummary:
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
         feeds = [str(uri) for uri in self.crawler.settings.getdict("FEEDS")]
-        targets = [uri % _uri_params(spider) for uri in feeds]
+        targets = [spider.run_path(uri) for uri in feeds]
         logger.info(
             "lianzhou: %d articles written to %s (listing pages %d, duplicates dropped %d,"
             " invalid dropped %d, finish reason %s)",
@@ -36,16 +36,6 @@ class RunSummary:
             stats.get_value("lianzhou/items/dropped/invalid", 0),
             reason,
         )
-
-
-def _uri_params(spider) -> dict:
-    # The feed URI's placeholders we can name; others (e.g. %(time)s) stay as written.
-    return _Lenient(name=spider.name, run_id=getattr(spider, "run_id", ""))
-
-
-class _Lenient(dict):
-    def __missing__(self, key):
-        return f"%({key})s"
 
 
 class QuietDropFormatter(LogFormatter):

@@ -156,7 +156,7 @@ class WriteRunReport(Action):
         report = build_report(stats, spider, failures)
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
-            path = Path(uri % {"name": spider.name, "run_id": spider.run_id})
+            path = Path(spider.run_path(uri))
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(
                 json.dumps(report, ensure_ascii=False, indent=2) + "\n",

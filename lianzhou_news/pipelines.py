@@ -91,7 +91,7 @@ class ValidationPipeline:
             uri = self.crawler.settings.get("LIANZHOU_REJECTS_URI")
             if not uri:
                 return
-            path = Path(uri % {"name": spider.name, "run_id": spider.run_id})
+            path = Path(spider.run_path(uri))
             path.parent.mkdir(parents=True, exist_ok=True)
             self._rejects = DurableLinesFile(str(path), "ab")
             self.stats.set_value("lianzhou/rejects_file", str(path))

@@ -710,6 +710,15 @@ def _count_changed(text: str, converter) -> int:
     return sum(1 for a, b in zip(text, converted, strict=True) if a != b)
 
 
+def to_traditional(text: str) -> str:
+    """Convert Simplified text to Traditional with OpenCC (the mirror renderings).
+
+    >>> to_traditional("连州市融媒体中心")
+    '連州市融媒體中心'
+    """
+    return _opencc("s2t").convert(text)
+
+
 def to_simplified(text: str) -> str:
     """Convert Traditional text to Simplified with OpenCC (opt-in use only).
 

@@ -18,6 +18,7 @@ import html
 import re
 from pathlib import Path
 
+from ..processors import to_traditional
 from .content import COLUMNS, SEED_ID, Article, Column, Image, demo_articles
 
 SITE_TITLE = "连州市人民政府门户网站"
@@ -89,9 +90,7 @@ def _paragraph_html(part: str | Image, *, mirror: bool = False) -> str:
     if isinstance(part, Image):
         out = f'<p style="text-align:center"><img src="{e(part.src)}" alt="{e(part.alt)}" border="0"></p>'
         if part.caption:
-            caption = part.caption + (
-                f"{part.photographer} 摄" if part.photographer else ""
-            )
+            caption = part.printed_caption
             if mirror:
                 caption = _mirror_text(caption)
             out += f'\n<p style="text-align:center">{e(caption)}</p>'
@@ -146,17 +145,11 @@ def render_portal_article(article: Article) -> str:
 
 
 def _mirror_text(text: str) -> str:
-    traditional = _opencc_s2t(text).translate(_ASCII_PUNCT)
+    traditional = to_traditional(text).translate(_ASCII_PUNCT)
     return "".join(
         ch + (f"({_MIRROR_PINYIN[ch]})" if ch in _MIRROR_PINYIN else "")
         for ch in traditional
     )
-
-
-def _opencc_s2t(text: str) -> str:
-    from ..processors import _opencc
-
-    return _opencc("s2t").convert(text)
 
 
 def _mirror_page(title_line: str, info_line: str, content_lines: list[str]) -> str:

@@ -26,6 +26,13 @@ class Image:
     caption: str | None = None  # the caption paragraph printed under it
     photographer: str | None = None  # printed as "<caption>。<name> 摄"
 
+    @property
+    def printed_caption(self) -> str | None:
+        """The caption as the page prints it, photographer credit included."""
+        if self.caption is None:
+            return None
+        return self.caption + (f"{self.photographer} 摄" if self.photographer else "")
+
 
 @dataclass
 class Article:

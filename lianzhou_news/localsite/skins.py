@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from ..processors import _opencc
+from ..processors import to_traditional
 from .build import _MIRROR_PINYIN, _portal_credit_lines
 from .content import COLUMNS, Article, Image
 
@@ -47,14 +47,6 @@ class Printed:
 
 def e(text: str) -> str:
     return html.escape(text, quote=True)
-
-
-def _t(text: str) -> str:
-    return _opencc("s2t").convert(text)
-
-
-def _caption(part: Image) -> str:
-    return part.caption + (f"{part.photographer} 摄" if part.photographer else "")
 
 
 def render(
@@ -83,7 +75,7 @@ def _legacy_gbk(article: Article, variant: int):
                 f'<div align="center"><img src="{e(part.src)}" alt="{e(part.alt)}"></div>'
             )
             if part.caption:
-                lines.append(f'<div align="center">{e(_caption(part))}</div>')
+                lines.append(f'<div align="center">{e(part.printed_caption)}</div>')
         else:
             lines.append(f"&nbsp;&nbsp;&nbsp;&nbsp;{e(part)}<br>")
     credit_lines = _portal_credit_lines(article)
@@ -139,23 +131,23 @@ def _ruby(text: str) -> str:
 
 
 def _ruby_mirror(article: Article, variant: int):
-    title = _t(article.title)
-    source = _t(article.source)
-    column = _t(COLUMNS[article.column].name)
+    title = to_traditional(article.title)
+    source = to_traditional(article.source)
+    column = to_traditional(COLUMNS[article.column].name)
     printed_time = article.published[:16].replace("-", "/")
     parts = []
     for part in article.paragraphs:
         if isinstance(part, Image):
             parts.append(
-                f'<p style="text-align:center"><img src="{e(part.src)}" alt="{e(_t(part.alt))}"></p>'
+                f'<p style="text-align:center"><img src="{e(part.src)}" alt="{e(to_traditional(part.alt))}"></p>'
             )
             if part.caption:
                 parts.append(
-                    f'<p style="text-align:center">{_ruby(_t(_caption(part)))}</p>'
+                    f'<p style="text-align:center">{_ruby(to_traditional(part.printed_caption))}</p>'
                 )
         else:
-            parts.append(f"<p>\u3000\u3000{_ruby(_t(part))}</p>")
-    credit_lines = [_t(line) for line in _portal_credit_lines(article)]
+            parts.append(f"<p>\u3000\u3000{_ruby(to_traditional(part))}</p>")
+    credit_lines = [to_traditional(line) for line in _portal_credit_lines(article)]
     parts += [f"<p>{_ruby(line)}</p>" for line in credit_lines]
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hant">
@@ -200,7 +192,9 @@ def _modern(article: Article, variant: int):
     for part in article.paragraphs:
         if isinstance(part, Image):
             caption = (
-                f"<figcaption>{e(_caption(part))}</figcaption>" if part.caption else ""
+                f"<figcaption>{e(part.printed_caption)}</figcaption>"
+                if part.caption
+                else ""
             )
             parts.append(
                 f'<figure><img src="{e(part.src)}" alt="{e(part.alt)}">{caption}</figure>'
@@ -262,7 +256,7 @@ def _zoom_sidebar(article: Article, variant: int):
                 f'<p align="center"><img src="{e(part.src)}" alt="{e(part.alt)}"></p>'
             )
             if part.caption:
-                parts.append(f'<p align="center">{e(_caption(part))}</p>')
+                parts.append(f'<p align="center">{e(part.printed_caption)}</p>')
         else:
             parts.append(f"<p>{e(part)}</p>")
     credit_lines = []

@@ -28,6 +28,13 @@ from ..loaders import ArticleLoader
 from ..state import StateStore
 
 _PAGE_NUMBER_PREFIX = "index_"
+
+
+class _RunPlaceholders(dict):
+    def __missing__(self, key):
+        return f"%({key})s"
+
+
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -142,13 +149,10 @@ class PlatformNewsSpider(scrapy.Spider):
                 + "-"
                 + secrets.token_hex(3)
             )
-        outputs = [
-            str(uri) % {"name": spider.name, "run_id": spider.run_id}
-            for uri in settings.getdict("FEEDS")
-        ]
+        outputs = [spider.run_path(uri) for uri in settings.getdict("FEEDS")]
         uri = settings.get("LIANZHOU_OUTPUT_URI")
         if uri and "://" not in uri and not jobdir:
-            output = Path(uri % {"name": spider.name, "run_id": spider.run_id})
+            output = Path(spider.run_path(uri))
             if output.exists():
                 # Feeds overwrite; an earlier run's items must never be lost to a reused id.
                 raise ValueError(f"{output} exists already: choose another -a run_id")
@@ -169,6 +173,11 @@ class PlatformNewsSpider(scrapy.Spider):
             overwrite = not settings.get("JOBDIR")
             feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
             settings.set("FEEDS", {uri: feed}, priority="spider")
+
+    def run_path(self, uri: str) -> str:
+        """A path setting with this run's ``%(name)s`` and ``%(run_id)s`` filled in
+        (other placeholders, such as Scrapy's ``%(time)s``, are left as written)."""
+        return str(uri) % _RunPlaceholders(name=self.name, run_id=self.run_id or "")
 
     async def start(self):
         for url in self.start_urls:
