@@ -142,6 +142,22 @@ class ColumnsCompleteMonitor(Monitor):
         self.assertFalse(short, msg="listing pages missing: " + "; ".join(short))
 
 
+@monitors.name("Fleet settled")
+class FleetSettledMonitor(Monitor):
+    @monitors.name("No article is held by a stopped worker (distributed mode)")
+    def test_fleet_settled(self):
+        held = self.data.stats.get("lianzhou/fleet/held_by_stopped_workers") or {}
+        names = ", ".join(
+            f"{worker} ({count})" for worker, count in sorted(held.items())
+        )
+        self.assertFalse(
+            held,
+            msg=f"articles held by stopped workers: {names}; restart each under its "
+            "name (LIANZHOU_WORKER), or give them back with `scrapy fleet SPIDER "
+            "--release WORKER`",
+        )
+
+
 class WriteRunReport(Action):
     """Write the run report next to the run's output, with the health verdict."""
 
@@ -251,6 +267,16 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
+        "fleet": {
+            "run": stats.get("lianzhou/fleet/run"),
+            "worker": stats.get("lianzhou/fleet/worker"),
+            "ended_run": bool(stats.get("lianzhou/fleet/ended_run")),
+            "held_by_stopped_workers": stats.get(
+                "lianzhou/fleet/held_by_stopped_workers", {}
+            ),
+        }
+        if stats.get("lianzhou/fleet/run")
+        else None,
     }
 
 
@@ -269,5 +295,6 @@ class RunHealthSuite(MonitorSuite):
         NotBlockedMonitor,
         ArticlesParsedMonitor,
         ColumnsCompleteMonitor,
+        FleetSettledMonitor,
     ]
     monitors_finished_actions: ClassVar[list] = [WriteRunReport]

@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import redis
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy import signals
@@ -212,6 +213,9 @@ class ChangeTrackingPipeline:
             return item
         stats = self.crawler.stats
         digest = content_hash(item)
+        fleet = getattr(self.crawler.spider, "fleet", None)
+        if fleet is not None:
+            return self._reserve_in_fleet(fleet, store, item, digest)
         known = store.known(item["article_id"])
         if known is not None and known.content_hash == digest:
             store.touch(item["article_id"])
@@ -220,5 +224,45 @@ class ChangeTrackingPipeline:
         item["version"] = 1 if known is None else known.version + 1
         item["change"] = "new" if known is None else "updated"
         store.pending_hashes[item["article_id"]] = digest
+        stats.inc_value(f"lianzhou/items/{item['change']}")
+        return item
+
+    def _reserve_in_fleet(self, fleet, store, item, digest):
+        """The same decisions, made atomically in Redis for every worker at once
+        (``fleet.Fleet.reserve``): one worker emits an article, the others drop it."""
+        stats = self.crawler.stats
+        article_id = item["article_id"]
+        request = fleet.sources.pop(item)
+        try:
+            outcome, detail = fleet.reserve(
+                article_id, digest, item["url"], request, self.crawler.spider
+            )
+        except redis.RedisError as error:
+            fleet.lost(self.crawler, error)
+            raise DropItem(
+                f"article {article_id} not emitted: Redis is unavailable"
+            ) from None
+        if outcome == "unchanged":
+            stats.inc_value("lianzhou/items/unchanged")
+            raise DropItem(f"unchanged article {article_id}", log_level="DEBUG")
+        if outcome in ("duplicate", "in_flight"):
+            stats.inc_value("lianzhou/items/dropped/duplicate")
+            by = (
+                f" (being written by worker {detail})" if outcome == "in_flight" else ""
+            )
+            raise DropItem(
+                f"duplicate article {article_id}: {item['url']}{by}", log_level="INFO"
+            )
+        if outcome == "held":
+            stats.inc_value("lianzhou/fleet/held")
+            raise DropItem(
+                f"article {article_id} is held by stopped worker {detail}: restart it "
+                "under the same name to settle it",
+                log_level="WARNING",
+            )
+        version = int(detail)
+        item["version"] = version
+        item["change"] = "new" if version == 1 else "updated"
+        store.pending_hashes[article_id] = digest
         stats.inc_value(f"lianzhou/items/{item['change']}")
         return item

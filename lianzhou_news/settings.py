@@ -81,6 +81,20 @@ FEED_STORAGES = {
     "file": "lianzhou_news.feedstorage.DurableFileFeedStorage",
 }
 
+# --- Distributed mode (scrapy-redis) -------------------------------------------
+# Unset: one machine, SQLite state (above). Set, e.g. redis://host:6379/0: every
+# `scrapy crawl` with the same Redis shares one queue, duplicate filter and state.
+REDIS_URL = None
+# Each worker's name, unique in the fleet: it names the worker's output file and
+# its claims. "" = "<hostname>-<n>", the first n free on this host, so that a
+# restarted worker takes its old name back and settles what it left.
+LIANZHOU_WORKER = ""
+# A worker whose heartbeat is this old (seconds) counts as stopped; its
+# unfinished requests go back in the queue.
+LIANZHOU_FLEET_HEARTBEAT_TTL = 30
+# Every key this project writes in Redis starts with it.
+LIANZHOU_REDIS_PREFIX = "lianzhou_news"
+
 # Script: text keeps the script it was published in. "alongside" adds a
 # Simplified copy of the text fields in `simplified`; "replace" converts them.
 LIANZHOU_SIMPLIFIED = "off"
@@ -94,6 +108,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "lianzhou_news.extensions.RunSummary": 500,
     "lianzhou_news.extensions.StateRecorder": 510,
+    "lianzhou_news.fleet.FleetExtension": 515,  # only with REDIS_URL
     "spidermon.contrib.scrapy.extensions.Spidermon": 520,
 }
 DOWNLOADER_MIDDLEWARES = {

@@ -204,15 +204,8 @@ class StateStore:
         self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (run_id,))
 
     def _reconcile_file(self, path: Path, run_id: str) -> int:
-        if not path.is_file():
-            return 0
-        data = path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        if len(complete) != len(data):  # never expected (lines are written whole)
-            with path.open("r+b") as handle:
-                handle.truncate(len(complete))
         recorded = 0
-        for line in complete.decode("utf-8").splitlines():
+        for line in complete_lines(path):
             item = json.loads(line)
             known = self.known(item["article_id"])
             version = item.get("version") or 1
@@ -237,3 +230,19 @@ class StateStore:
             "INSERT OR REPLACE INTO columns VALUES (?, ?, ?)",
             [(url, now, run_id) for url in column_urls],
         )
+
+
+def complete_lines(path: Path) -> list[str]:
+    """The whole lines of a run's output file (none if it does not exist).
+
+    A half-written last line is cut off the file: never expected, since the
+    durable feed storage writes each line whole, but a file must not keep it.
+    """
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(len(complete))
+    return complete.decode("utf-8").splitlines()

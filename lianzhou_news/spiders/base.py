@@ -24,6 +24,7 @@ from ..extract import (
     extract_listing,
     listing_page_url,
 )
+from ..fleet import Fleet, RedisStateStore
 from ..loaders import ArticleLoader
 from ..state import StateStore
 
@@ -82,7 +83,9 @@ class PlatformNewsSpider(scrapy.Spider):
                   defaults); the allowed domains follow from their hosts.
       run_id      names the run's output file (default: UTC start time plus a
                   random suffix; with JOBDIR, ``job-<JOBDIR name>`` so that a
-                  resumed job appends to its own file).
+                  resumed job appends to its own file). In distributed mode
+                  (``REDIS_URL``) it names the fleet run, and each worker's
+                  file is ``<run>.<worker>``.
       full        ``1`` walks every listing page and re-fetches every article
                   (still emitting only what is new or changed).
 
@@ -134,13 +137,18 @@ class PlatformNewsSpider(scrapy.Spider):
         #: Columns whose last listing page this run reached.
         self.walked_columns: set[str] = set()
         #: The state store (``lianzhou_news.state``), or None when disabled.
-        self.store: StateStore | None = None
+        self.store: StateStore | RedisStateStore | None = None
+        #: This worker's fleet membership in distributed mode (``REDIS_URL``).
+        self.fleet: Fleet | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         jobdir = settings.get("JOBDIR")
+        if settings.get("REDIS_URL"):
+            spider._join_fleet(settings)
+            return spider
         if not spider.run_id:
             spider.run_id = (
                 f"job-{Path(jobdir).name}"
@@ -163,14 +171,68 @@ class PlatformNewsSpider(scrapy.Spider):
                 spider.logger.warning("reconciled an interrupted run: %s", note)
         return spider
 
+    def _join_fleet(self, settings) -> None:
+        """Distributed mode: join the fleet run in Redis (``lianzhou_news.fleet``)."""
+        if settings.get("JOBDIR"):
+            raise ValueError(
+                "JOBDIR and REDIS_URL exclude each other: a fleet's queue is in Redis"
+            )
+        self.fleet = Fleet.connect(settings, self.name)
+        self.fleet.join(
+            settings.get("LIANZHOU_WORKER"),
+            settings.get("LIANZHOU_STATE_DIR") or "state",
+            self.run_id,
+        )
+        self.run_id = f"{self.fleet.run}.{self.fleet.worker}"
+        if not _RUN_ID_RE.match(self.run_id):
+            raise ValueError(
+                f"worker {self.fleet.worker!r}: names files, so it must match "
+                f"{_RUN_ID_RE.pattern}"
+            )
+        self.fleet.register_outputs(
+            [self.run_path(uri) for uri in settings.getdict("FEEDS")]
+        )
+        self.store = RedisStateStore(self.fleet, self.crawler)
+        settled = self.fleet.recover()
+        if any(settled.values()):
+            self.logger.warning(
+                "fleet: settled what an earlier %s left: %d request(s) queued again, "
+                "%d article(s) recorded from its file, %d queued to fetch again",
+                self.fleet.worker,
+                settled["requeued"],
+                settled["recorded"],
+                settled["released"],
+            )
+        self.logger.info(
+            "fleet: worker %s in run %s of %s",
+            self.fleet.worker,
+            self.fleet.run,
+            settings.get("REDIS_URL"),
+        )
+
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
+        distributed = bool(settings.get("REDIS_URL"))
+        if distributed:
+            # scrapy-redis holds the queue and the duplicate filter; the fleet
+            # module adds claims, so that a dead worker's requests come back.
+            for name, value in {
+                "SCHEDULER": "lianzhou_news.fleet.FleetScheduler",
+                "SCHEDULER_QUEUE_CLASS": "lianzhou_news.fleet.ClaimingQueue",
+                "SCHEDULER_PERSIST": True,
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                # JSON, not scrapy-redis's default pickle: unpickling what a
+                # shared Redis holds would let anyone who can write to it run code.
+                "SCHEDULER_SERIALIZER": "lianzhou_news.requestcodec",
+            }.items():
+                settings.set(name, value, priority="spider")
         # Called before the settings freeze and after -o/-O have set FEEDS.
         uri = settings.get("LIANZHOU_OUTPUT_URI")
         if uri and not settings.getdict("FEEDS"):
-            # A JOBDIR job appends when resumed; a plain run starts its own file.
-            overwrite = not settings.get("JOBDIR")
+            # A JOBDIR job, or a fleet worker, appends when resumed (restarted);
+            # a plain run starts its own file.
+            overwrite = not settings.get("JOBDIR") and not distributed
             feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
             settings.set("FEEDS", {uri: feed}, priority="spider")
 
@@ -180,6 +242,11 @@ class PlatformNewsSpider(scrapy.Spider):
         return str(uri) % _RunPlaceholders(name=self.name, run_id=self.run_id or "")
 
     async def start(self):
+        if self.fleet is not None and not self.fleet.claim_seed():
+            self.logger.info(
+                "fleet: run %s is seeded already; joining it", self.fleet.run
+            )
+            return
         for url in self.start_urls:
             yield self._listing_request(url)
 
@@ -259,6 +326,9 @@ class PlatformNewsSpider(scrapy.Spider):
             stats.set_value(f"lianzhou/column{column}/declared", listing.declared_items)
         if not has_next:
             self.walked_columns.add(column)
+            if self.fleet is not None and not self.fleet.unavailable:
+                # Fleet-wide: whichever worker ends the run marks it walked.
+                self.fleet.note_walked([column])
             if pages_read + 1 == page:
                 # Every page of this column was read in this run: its links
                 # can be held against what its pager declared.
@@ -282,7 +352,7 @@ class PlatformNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("lianzhou/article/not_html")
             self.logger.warning("article page is not HTML: %s", response.url)
             return
-        yield extract_article(
+        item = extract_article(
             response,
             now=datetime.now(UTC),
             site=self.site_name,
@@ -291,6 +361,9 @@ class PlatformNewsSpider(scrapy.Spider):
             selectors=self.selectors,
             loader_class=self.loader_class,
         )
+        if self.fleet is not None:
+            self.fleet.sources[item] = response.request
+        yield item
 
     def article_failed(self, failure):
         """An article that could not be fetched: counted and named in the report."""
@@ -302,6 +375,8 @@ class PlatformNewsSpider(scrapy.Spider):
             return
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
+        if self.fleet is not None and not self.fleet.unavailable:
+            self.fleet.note_failure()
         failed = stats.get_value("lianzhou/article/failed_urls") or []
         if len(failed) < 500:
             failed.append({"url": failure.request.url, "reason": reason})

@@ -1,0 +1,367 @@
+"""Distributed mode with a real Redis: many workers, one crawl, every article once.
+
+Each test runs real `scrapy crawl lianzhou` worker processes against the local
+site on 127.0.0.1 and a real redis-server: the one `.ci/run` starts
+(``LIANZHOU_TEST_REDIS_URL``), else a private one started here from the
+``redis-server`` on PATH. Without either, the tests are skipped on a developer
+machine and fail in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+
+from lianzhou_news.fleet import Fleet
+from lianzhou_news.localsite import build_site, serve
+from lianzhou_news.localsite.build import start_urls
+from lianzhou_news.localsite.run import crawl_command
+
+# Slow enough that both workers take part and a kill lands mid-run.
+WORKER_SETTINGS = {
+    "DOWNLOAD_DELAY": "0.1",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+    "LIANZHOU_FLEET_HEARTBEAT_TTL": "2",
+}
+
+
+def _redis_binary() -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs and starts it")
+        pytest.skip(message + "; CI runs these tests")
+    return binary
+
+
+@contextmanager
+def _private_redis(folder: Path):
+    """A redis-server of our own on a free port of 127.0.0.1, in memory."""
+    binary = _redis_binary()
+    folder.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    options += ["--appendonly", "no", "--dir", str(folder)]
+    process = subprocess.Popen(
+        [binary, *options],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        raise AssertionError(f"{binary} did not answer on port {port}")
+    try:
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    url = os.environ.get("LIANZHOU_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    with _private_redis(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    yield redis_server
+    client.flushdb()
+
+
+@pytest.fixture
+def site(tmp_path):
+    articles = build_site(tmp_path / "site")
+    with serve(tmp_path / "site") as local:
+        local.articles = articles
+        yield local
+
+
+def _env():
+    return {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
+
+
+def _worker(site, redis_url, cwd, name, **extra):
+    command = crawl_command(
+        start_urls(site.base_url),
+        settings={
+            **WORKER_SETTINGS,
+            "REDIS_URL": redis_url,
+            "LIANZHOU_WORKER": name,
+            **extra,
+        },
+    )
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=(cwd / f"{name}.{time.monotonic_ns()}.log").open("w"),
+        start_new_session=True,
+    )
+
+
+def _outputs(cwd: Path) -> dict[str, list[dict]]:
+    """Every worker file of every run: name -> its lines (a broken line fails)."""
+    files = {}
+    for path in sorted((cwd / "output" / "lianzhou").glob("*.jsonl")):
+        if path.name.endswith(".rejects.jsonl"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert text == "" or text.endswith("\n"), f"{path} ends with half a line"
+        files[path.name] = [json.loads(line) for line in text.splitlines()]
+    return files
+
+
+def _emitted(cwd: Path) -> Counter:
+    return Counter(
+        item["article_id"] for lines in _outputs(cwd).values() for item in lines
+    )
+
+
+def _wait_for_lines(cwd: Path, pattern: str, lines: int, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = (
+            sum(
+                path.read_bytes().count(b"\n")
+                for path in (cwd / "output" / "lianzhou").glob(pattern)
+            )
+            if (cwd / "output" / "lianzhou").exists()
+            else 0
+        )
+        if found >= lines:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {lines} lines in {pattern} within {timeout} s")
+
+
+def _reports(cwd: Path) -> list[dict]:
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((cwd / "output" / "lianzhou").glob("*.report.json"))
+    ]
+
+
+def _fleet_status(redis_url, cwd) -> dict:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "fleet",
+            "lianzhou",
+            "-s",
+            f"REDIS_URL={redis_url}",
+        ],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_two_workers_share_one_crawl_and_emit_every_article_once(
+    tmp_path, site, redis_url
+):
+    workers = [_worker(site, redis_url, tmp_path, name) for name in ("w1", "w2")]
+    assert [w.wait(timeout=180) for w in workers] == [0, 0]
+
+    emitted = _emitted(tmp_path)
+    expected = {article.article_id for article in site.articles}
+    assert set(emitted) == expected
+    assert max(emitted.values()) == 1, emitted.most_common(3)
+    files = _outputs(tmp_path)
+    assert len(files) == 2 and all(files.values()), "both workers took part"
+    # The start URLs were seeded once: each listing page was fetched once.
+    listing_hits = Counter(hit.path for hit in site.hits if "post_" not in hit.path)
+    assert all(
+        count == 1 for path, count in listing_hits.items() if path != "/robots.txt"
+    ), listing_hits
+    reports = _reports(tmp_path)
+    assert [r["healthy"] for r in reports] == [True, True]
+    assert sum(r["fleet"]["ended_run"] for r in reports) == 1
+    status = _fleet_status(redis_url, tmp_path)
+    assert status["run"] is None and status["articles_known"] == len(expected)
+
+    # The state is shared across runs too: the next fleet run emits nothing
+    # and reads at most the revisited listing pages of each column.
+    site.hits.clear()
+    workers = [_worker(site, redis_url, tmp_path, name) for name in ("w1", "w2")]
+    assert [w.wait(timeout=180) for w in workers] == [0, 0]
+    assert _emitted(tmp_path) == emitted
+    listing_hits = [
+        h for h in site.hits if "post_" not in h.path and "robots" not in h.path
+    ]
+    assert len(listing_hits) <= 2 * len(start_urls(site.base_url))
+
+
+def test_a_worker_killed_mid_run_and_restarted_loses_and_repeats_nothing(
+    tmp_path, site, redis_url
+):
+    w1 = _worker(site, redis_url, tmp_path, "w1")
+    w2 = _worker(site, redis_url, tmp_path, "w2")
+    _wait_for_lines(tmp_path, "*.w2.jsonl", 5)
+    os.killpg(w2.pid, signal.SIGKILL)
+    w2.wait(timeout=30)
+    w2_again = _worker(site, redis_url, tmp_path, "w2")
+    assert w1.wait(timeout=180) == 0
+    assert w2_again.wait(timeout=180) == 0
+
+    emitted = _emitted(tmp_path)
+    assert set(emitted) == {article.article_id for article in site.articles}
+    assert max(emitted.values()) == 1, emitted.most_common(3)
+    # One run, one file per worker: the restarted w2 appended to its own.
+    names = sorted(_outputs(tmp_path))
+    run = names[0].split(".")[0]
+    assert names == [f"{run}.w1.jsonl", f"{run}.w2.jsonl"]
+    log = "".join(p.read_text() for p in tmp_path.glob("w2.*.log"))
+    assert "settled what an earlier w2 left" in log
+
+
+def test_a_killed_worker_that_stays_down_is_swept_then_settles_on_restart(
+    tmp_path, site, redis_url
+):
+    w1 = _worker(site, redis_url, tmp_path, "w1")
+    w2 = _worker(site, redis_url, tmp_path, "w2")
+    _wait_for_lines(tmp_path, "*.w2.jsonl", 5)
+    os.killpg(w2.pid, signal.SIGKILL)
+    w2.wait(timeout=30)
+    # w1 alone finishes the run: w2's unfinished requests come back to the
+    # queue once its heartbeat expires. An article w2 had reserved but may not
+    # have written is held for it, and w1's run says so.
+    returncode = w1.wait(timeout=180)
+    status = _fleet_status(redis_url, tmp_path)
+    held = status["held_by_stopped_workers"].get("w2", 0)
+    assert returncode == (3 if held else 0)
+    emitted = _emitted(tmp_path)
+    assert max(emitted.values()) == 1
+    assert len(emitted) + held == len(site.articles)
+
+    # w2 comes back under its name: what it wrote is recorded, what it had not
+    # is fetched again, and the fleet ends with every article exactly once.
+    assert _worker(site, redis_url, tmp_path, "w2").wait(timeout=180) == 0
+    emitted = _emitted(tmp_path)
+    assert set(emitted) == {article.article_id for article in site.articles}
+    assert max(emitted.values()) == 1
+    assert _fleet_status(redis_url, tmp_path)["held_by_stopped_workers"] == {}
+
+
+class _Settings(dict):
+    def get(self, name, default=None):
+        return super().get(name, default)
+
+    def getint(self, name, default=0):
+        return int(self.get(name, default))
+
+    def getdict(self, name):
+        return {}
+
+
+def _fleet(redis_url, worker, lock_dir) -> Fleet:
+    settings = _Settings(
+        REDIS_URL=redis_url,
+        LIANZHOU_REDIS_PREFIX="t",
+        LIANZHOU_FLEET_HEARTBEAT_TTL=30,
+    )
+    fleet = Fleet.connect(settings, "lianzhou")
+    fleet.join(worker, lock_dir, None)
+    return fleet
+
+
+def test_a_reservation_is_settled_from_the_worker_s_own_file(tmp_path, redis_url):
+    import scrapy
+
+    spider = scrapy.Spider(name="lianzhou")
+    output = tmp_path / "w2.jsonl"
+    w2 = _fleet(redis_url, "w2", tmp_path / "locks")
+    w2.register_outputs([str(output)])
+    for article_id in ("101", "102"):
+        request = scrapy.Request(f"http://127.0.0.1:9/content/post_{article_id}.html")
+        assert w2.reserve(
+            article_id, f"hash{article_id}", request.url, request, spider
+        ) == (
+            "reserved",
+            "1",
+        )
+    # w2 wrote 101's line, then died before recording it; 102 was never written.
+    output.write_text(
+        json.dumps({"article_id": "101", "url": "u101", "version": 1}) + "\n"
+    )
+    w2.server.delete(w2.key("alive:w2"))
+    w2.leave()
+
+    w1 = _fleet(redis_url, "w1", tmp_path / "locks")
+    request = scrapy.Request("http://127.0.0.1:9/content/post_101.html")
+    assert w1.reserve("101", "hash101", request.url, request, spider) == ("held", "w2")
+    assert w1.held() == {"w2": 2}
+
+    again = _fleet(redis_url, "w2", tmp_path / "locks")
+    assert again.recover() == {"requeued": 0, "recorded": 1, "released": 1}
+    assert w1.held() == {}
+    # 101 is recorded as written (a refetch is a duplicate of this run);
+    # 102's request is back in the run's queue, ready to be fetched again.
+    assert w1.reserve("101", "hash101", request.url, request, spider)[0] == "duplicate"
+    assert w1.queued() == 1
+
+
+def test_an_unreachable_redis_is_a_clear_start_failure(tmp_path, site):
+    result = subprocess.run(
+        crawl_command(
+            start_urls(site.base_url), settings={"REDIS_URL": "redis://127.0.0.1:9/0"}
+        ),
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Redis does not answer" in result.stderr
+
+
+def test_a_worker_whose_redis_goes_away_stops_cleanly_and_says_why(tmp_path, site):
+    with _private_redis(tmp_path / "redis") as (url, process):
+        worker = _worker(site, url, tmp_path, "w1")
+        _wait_for_lines(tmp_path, "*.w1.jsonl", 3)
+        process.kill()
+        returncode = worker.wait(timeout=120)
+    assert returncode == 3
+    (report,) = _reports(tmp_path)
+    assert report["finish_reason"] == "redis_unavailable"
+    assert any("Finish Reason" in reason for reason in report["unhealthy_reasons"])
+    assert max(_emitted(tmp_path).values()) == 1  # and no broken line (_outputs)
+    log = "".join(p.read_text() for p in tmp_path.glob("w1.*.log"))
+    assert "Redis is unavailable" in log
+    assert log.count("Traceback") <= 1  # spidermon's report of the failed monitor
