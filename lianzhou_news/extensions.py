@@ -7,6 +7,7 @@ import logging
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
+from . import feedstorage
 from .state import content_hash
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class StateRecorder:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self._write_failures = feedstorage.write_failures()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -69,6 +71,18 @@ class StateRecorder:
         return extension
 
     def item_scraped(self, item, response, spider):
+        failures = feedstorage.write_failures()
+        if failures != self._write_failures:
+            # The feed could not write this item's line: not recorded, so it is
+            # not lost (the next run fetches it again), and the run is unhealthy.
+            self._write_failures = failures
+            self.crawler.stats.inc_value("lianzhou/items/not_written")
+            logger.error(
+                "article %s was not written to the feed (see the error above); "
+                "not recorded, the next run fetches it again",
+                item.get("article_id"),
+            )
+            return
         store = spider.store
         if store is not None:
             # Hashed once, by the change-tracking pipeline; recomputed only if

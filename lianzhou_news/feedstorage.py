@@ -15,6 +15,21 @@ import os
 
 from scrapy.extensions.feedexport import FileFeedStorage
 
+#: Feed writes that failed in this process (a folder that cannot be made, a
+#: full disk): ``extensions.StateRecorder`` records an article only if none
+#: failed while its line was being written, so an article whose line is not on
+#: disk is never marked seen (the next run fetches it again).
+_failures = 0
+
+
+def write_failures() -> int:
+    return _failures
+
+
+def _count_failure() -> None:
+    global _failures
+    _failures += 1
+
 
 class DurableLinesFile:
     """The minimal binary file interface Scrapy's exporters use."""
@@ -27,10 +42,14 @@ class DurableLinesFile:
 
     def write(self, data: bytes) -> int:
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+        except OSError:
+            _count_failure()
+            raise
         return len(data)
 
     def flush(self) -> None:
@@ -47,5 +66,12 @@ class DurableLinesFile:
 
 class DurableFileFeedStorage(FileFeedStorage):
     def open(self, spider):
-        super().open(spider).close()  # creates the folders and applies the write mode
-        return DurableLinesFile(self.path, "ab")
+        try:
+            # exist_ok: workers of a fleet sharing a folder may create it at once
+            # (Scrapy's own storage fails on that race).
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            super().open(spider).close()  # applies the write mode (truncate or not)
+            return DurableLinesFile(self.path, "ab")
+        except OSError:
+            _count_failure()
+            raise

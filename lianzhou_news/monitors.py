@@ -108,6 +108,12 @@ class ArticlesParsedMonitor(Monitor):
             listing_pages and not links,
             msg=f"listings found ({listing_pages} page(s)) but no article links on them",
         )
+        not_written = stats.get("lianzhou/items/not_written", 0)
+        self.assertFalse(
+            not_written,
+            msg=f"{not_written} article(s) could not be written to the feed (see the "
+            "log); they were not recorded, so the next run fetches them again",
+        )
         fetched = stats.get("lianzhou/requests/article", 0)
         parsed = stats.get("item_scraped_count", 0) + stats.get(
             "lianzhou/items/unchanged", 0
@@ -258,6 +264,7 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
                 "duplicate": stats.get("lianzhou/items/dropped/duplicate", 0),
                 "invalid": stats.get("lianzhou/items/dropped/invalid", 0),
             },
+            "not_written": stats.get("lianzhou/items/not_written", 0),
             "rejects_file": stats.get("lianzhou/rejects_file"),
             "known_not_refetched": stats.get("lianzhou/article/skipped_known", 0),
             "not_allowed": stats.get("lianzhou/article/not_allowed", 0),

@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from lianzhou_news import requestcodec
 from lianzhou_news.fleet import Fleet
 from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import start_urls
+from lianzhou_news.localsite.build import article_path, start_urls
 from lianzhou_news.localsite.run import crawl_command
 
 # Slow enough that both workers take part and a kill lands mid-run.
@@ -109,7 +110,7 @@ def _env():
     return {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
 
 
-def _worker(site, redis_url, cwd, name, **extra):
+def _worker(site, redis_url, cwd, name, args=(), **extra):
     command = crawl_command(
         start_urls(site.base_url),
         settings={
@@ -118,6 +119,7 @@ def _worker(site, redis_url, cwd, name, **extra):
             "LIANZHOU_WORKER": name,
             **extra,
         },
+        extra_args=list(args),
     )
     return subprocess.Popen(
         command,
@@ -171,17 +173,11 @@ def _reports(cwd: Path) -> list[dict]:
     ]
 
 
-def _fleet_status(redis_url, cwd) -> dict:
+def _scrapy_fleet(redis_url, cwd, *options) -> str:
+    """Run `scrapy fleet lianzhou` as a user would; its standard output."""
+    command = [sys.executable, "-m", "scrapy", "fleet", "lianzhou"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "fleet",
-            "lianzhou",
-            "-s",
-            f"REDIS_URL={redis_url}",
-        ],
+        [*command, "-s", f"REDIS_URL={redis_url}", *options],
         cwd=cwd,
         env=_env(),
         capture_output=True,
@@ -189,7 +185,11 @@ def _fleet_status(redis_url, cwd) -> dict:
         timeout=60,
         check=True,
     )
-    return json.loads(result.stdout)
+    return result.stdout
+
+
+def _fleet_status(redis_url, cwd) -> dict:
+    return json.loads(_scrapy_fleet(redis_url, cwd))
 
 
 def test_two_workers_share_one_crawl_and_emit_every_article_once(
@@ -225,6 +225,30 @@ def test_two_workers_share_one_crawl_and_emit_every_article_once(
         h for h in site.hits if "post_" not in h.path and "robots" not in h.path
     ]
     assert len(listing_hits) <= 2 * len(start_urls(site.base_url))
+
+    # An edited article is a new version, emitted by exactly one worker.
+    target = next(a for a in site.articles if a.column == "bmdt")
+    page = tmp_path / "site" / article_path(target).lstrip("/")
+    original = target.text_paragraphs[0]
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(original, original + "（记者 更正）"),
+        encoding="utf-8",
+    )
+    before = set(_outputs(tmp_path))
+    workers = [
+        _worker(site, redis_url, tmp_path, name, args=["-a", "full=1"])
+        for name in ("w1", "w2")
+    ]
+    assert [w.wait(timeout=180) for w in workers] == [0, 0]
+    new_lines = [
+        line
+        for name, lines in _outputs(tmp_path).items()
+        if name not in before
+        for line in lines
+    ]
+    assert [(i["article_id"], i["version"], i["change"]) for i in new_lines] == [
+        (target.article_id, 2, "updated")
+    ]
 
 
 def test_a_worker_killed_mid_run_and_restarted_loses_and_repeats_nothing(
@@ -334,6 +358,30 @@ def test_a_reservation_is_settled_from_the_worker_s_own_file(tmp_path, redis_url
     # 102's request is back in the run's queue, ready to be fetched again.
     assert w1.reserve("101", "hash101", request.url, request, spider)[0] == "duplicate"
     assert w1.queued() == 1
+
+
+def test_release_gives_a_lost_worker_s_articles_back_to_the_queue(tmp_path, redis_url):
+    import scrapy
+
+    spider = scrapy.Spider(name="lianzhou")
+    w2 = _fleet(redis_url, "w2", tmp_path / "locks")
+    request = scrapy.Request("http://127.0.0.1:9/content/post_7.html", priority=3)
+    assert w2.reserve("7", "hash7", request.url, request, spider)[0] == "reserved"
+    w2.leave()  # its machine is gone, with its file
+
+    w1 = _fleet(redis_url, "w1", tmp_path / "locks")
+    assert w1.held() == {"w2": 1}
+    released = _scrapy_fleet(
+        redis_url, tmp_path, "--release", "w2", "-s", "LIANZHOU_REDIS_PREFIX=t"
+    )
+    assert released.strip() == "1 article(s) of w2 queued to fetch again"
+    assert w1.held() == {}
+    assert w1.drain_carry() == 1
+    # The very request that fetched it, with its priority, is queued again.
+    ((data, score),) = w1.server.zrange(w1.run_key("requests"), 0, 0, withscores=True)
+    assert score == -3
+    again = requestcodec.loads(data)
+    assert (again["url"], again["priority"]) == (request.url, 3)
 
 
 def test_an_unreachable_redis_is_a_clear_start_failure(tmp_path, site):

@@ -316,3 +316,26 @@ def test_start_urls_that_all_fail_make_the_run_unhealthy(tmp_path):
     assert any("no listing page could be read (2 requested)" in r for r in reasons), (
         reasons
     )
+
+
+def test_an_article_whose_line_cannot_be_written_is_not_recorded(tmp_path):
+    # The output folder cannot be made (a file is in its way): no line is
+    # written, so no article may be recorded as seen, or the next run would
+    # skip articles nobody ever received.
+    (tmp_path / "blocked").write_text("not a folder")
+    crawl = crawl_local_site(
+        tmp_path,
+        run_id="nowrite",
+        extra_args=["-s", "LIANZHOU_OUTPUT_URI=blocked/%(run_id)s.jsonl"],
+    )
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    assert "could not be written to the feed" in crawl.log
+    store = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        assert store.count() == 0
+    finally:
+        store.close()
+    report = json.loads(
+        (tmp_path / "output" / "lianzhou" / "nowrite.report.json").read_text()
+    )
+    assert report["items"]["not_written"] == len(crawl.articles)
