@@ -48,7 +48,6 @@ import os
 import secrets
 import socket
 import weakref
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
@@ -62,7 +61,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from . import requestcodec
-from .state import Known, complete_lines
+from .state import Known, complete_lines, new_run_id, now_utc
 
 logger = logging.getLogger(__name__)
 
@@ -181,14 +180,6 @@ class FleetError(RuntimeError):
     """The fleet cannot take this worker: a name clash or a conflicting run."""
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-
-
 def encode_request(request, spider) -> bytes:
     """A request as the fleet's queue stores it (JSON, see ``requestcodec``)."""
     return requestcodec.dumps(request.to_dict(spider=spider))
@@ -298,7 +289,7 @@ class Fleet:
             self.server.set(self.key("current"), run_id, nx=True)
             self.run = run_id
         else:
-            self.server.set(self.key("current"), _new_run_id(), nx=True)
+            self.server.set(self.key("current"), new_run_id(), nx=True)
             self.run = self.server.get(self.key("current")).decode()
         self.server.sadd(self.run_key("workers"), self.worker)
 
@@ -341,7 +332,7 @@ class Fleet:
                 "outputs": json.dumps(known),
                 "host": self.host,
                 "run": self.run,
-                "started": _now(),
+                "started": now_utc(),
             },
         )
 
@@ -353,9 +344,9 @@ class Fleet:
             keys=[self.claims_key, self.run_key("requests")]
         )
         mine = {
-            article_id.decode(): json.loads(entry)
-            for article_id, entry in self.server.hscan_iter(self.key("pending"))
-            if json.loads(entry)["worker"] == self.worker
+            article_id: entry
+            for article_id, entry in self.reservations()
+            if entry["worker"] == self.worker
         }
         recorded = released = 0
         if mine:
@@ -448,7 +439,7 @@ class Fleet:
         for name in self.server.smembers(self.run_key("workers")):
             worker = name.decode()
             if worker != self.worker:
-                count = self.server.hlen(self.run_key(f"claims:{worker}")) // 2
+                count = self.in_flight(worker)
                 if count:
                     busy[worker] = count
         return busy
@@ -476,7 +467,7 @@ class Fleet:
                 article_id,
                 self.worker,
                 digest,
-                _now(),
+                now_utc(),
                 json.dumps(entry),
                 self.key("alive:"),
                 self.run,
@@ -486,7 +477,7 @@ class Fleet:
         return outcome.decode(), detail.decode()
 
     def record(self, article_id: str, url: str, digest: str, version: int) -> None:
-        now = _now()
+        now = now_utc()
         entry = {
             "url": url,
             "hash": digest,
@@ -503,16 +494,25 @@ class Fleet:
             args=[article_id, json.dumps(entry), now, self.worker],
         )
 
+    def reservations(self):
+        """Every reserved article not yet recorded: (article id, its entry)."""
+        for article_id, entry in self.server.hscan_iter(self.key("pending")):
+            yield article_id.decode(), json.loads(entry)
+
     def held(self) -> dict[str, int]:
         """Reservations of workers that stopped, by worker."""
         held: dict[str, int] = {}
-        for _, entry in self.server.hscan_iter(self.key("pending")):
-            worker = json.loads(entry)["worker"]
+        for _, entry in self.reservations():
+            worker = entry["worker"]
             if worker != self.worker and not self.server.exists(
                 self.key(f"alive:{worker}")
             ):
                 held[worker] = held.get(worker, 0) + 1
         return held
+
+    def in_flight(self, worker: str, run: str | None = None) -> int:
+        """Requests a worker has claimed and not finished (two fields each)."""
+        return self.server.hlen(self.run_key(f"claims:{worker}", run)) // 2
 
     # --- closing --------------------------------------------------------------------
 
@@ -538,7 +538,7 @@ class Fleet:
             return False
         failed = int(self.server.get(self.run_key("failed")) or 0)
         if not failed and not self.held():
-            now = _now()
+            now = now_utc()
             walked = [c.decode() for c in self.server.smembers(self.run_key("walked"))]
             if walked:
                 self.server.hset(
@@ -549,9 +549,8 @@ class Fleet:
                     },
                 )
         self.server.delete(self.run_key("dupefilter"))
-        day = int(timedelta(days=1).total_seconds())
         for name in ("requests", "seeded", "workers", "walked", "failed"):
-            self.server.expire(self.run_key(name), day)
+            self.server.expire(self.run_key(name), 24 * 3600)  # for `scrapy fleet`
         return True
 
     def leave(self) -> None:
@@ -577,16 +576,8 @@ class Fleet:
                 alive = self.server.get(self.key(f"alive:{worker}"))
                 workers[worker] = {
                     "alive": alive is not None,
-                    "in_flight": self.server.hlen(self.run_key(f"claims:{worker}", run))
-                    // 2,
+                    "in_flight": self.in_flight(worker, run),
                 }
-        held = {}
-        pending = 0
-        for _, entry in self.server.hscan_iter(self.key("pending")):
-            pending += 1
-            worker = json.loads(entry)["worker"]
-            if not self.server.exists(self.key(f"alive:{worker}")):
-                held[worker] = held.get(worker, 0) + 1
         return {
             "spider": self.spider_name,
             "run": run,
@@ -597,8 +588,8 @@ class Fleet:
             "workers": workers,
             "articles_known": self.server.hlen(self.key("articles")),
             "columns_walked": self.server.hlen(self.key("columns")),
-            "reserved": pending,
-            "held_by_stopped_workers": held,
+            "reserved": self.server.hlen(self.key("pending")),
+            "held_by_stopped_workers": self.held(),
             "carried_to_next_run": self.server.llen(self.key("carry")),
         }
 
@@ -607,15 +598,15 @@ class Fleet:
         file is gone or unreachable). If it had written some of those lines,
         they will be written again: a worker that can restart should."""
         released = 0
-        for article_id, entry in list(self.server.hscan_iter(self.key("pending"))):
-            if json.loads(entry)["worker"] == worker:
+        for article_id, entry in list(self.reservations()):
+            if entry["worker"] == worker:
                 released += self._scripts["release"](
                     keys=[
                         self.key("pending"),
                         self.key("carry"),
                         self.key("pending:requests"),
                     ],
-                    args=[article_id.decode(), worker],
+                    args=[article_id, worker],
                 )
         return released
 
@@ -639,13 +630,27 @@ class RedisStateStore:
         if raw is None:
             return None
         data = json.loads(raw)
-        last_seen = datetime.strptime(data["last_seen"], "%Y-%m-%dT%H:%M:%SZ")
-        return Known(
-            article_id,
-            data["hash"],
-            int(data["version"]),
-            last_seen.replace(tzinfo=UTC),
+        return Known.from_row(
+            article_id, data["hash"], data["version"], data["last_seen"]
         )
+
+    def reserve(self, item, digest: str) -> tuple[str, int | str | None]:
+        """``StateStore.reserve`` for the whole fleet at once (``Fleet.reserve``):
+        besides reserved and unchanged, the article may be a duplicate of this
+        run, in flight on a live worker, or held by a stopped one (detail: the
+        worker); ``unavailable`` when Redis does not answer."""
+        try:
+            outcome, detail = self.fleet.reserve(
+                item["article_id"],
+                digest,
+                item["url"],
+                self.fleet.sources.pop(item),
+                self.crawler.spider,
+            )
+        except redis.RedisError as error:
+            self.fleet.lost(self.crawler, error)
+            return "unavailable", None
+        return outcome, int(detail) if outcome == "reserved" else detail
 
     def record(self, article_id, url, digest, version, run_id=None) -> None:
         try:
@@ -654,12 +659,6 @@ class RedisStateStore:
             # The line is on disk and the reservation stays: this worker's next
             # start records it from its file.
             self.fleet.lost(self.crawler, error)
-
-    def touch(self, article_id: str) -> None:
-        pass  # the reservation script moves last_seen of an unchanged article
-
-    def due_for_refetch(self, known: Known, after: timedelta) -> bool:
-        return datetime.now(UTC) - known.last_seen >= after
 
     def count(self) -> int:
         return self.server.hlen(self.fleet.key("articles"))
@@ -868,8 +867,8 @@ class FleetExtension:
         stats.set_value("lianzhou/fleet/run", fleet.run)
         stats.set_value("lianzhou/fleet/worker", fleet.worker)
         try:
+            # Columns walked were noted as each last listing page was read.
             if reason == "finished" and not fleet.unavailable:
-                fleet.note_walked(spider.walked_columns)
                 if fleet.finish():
                     stats.set_value("lianzhou/fleet/ended_run", True)
                     logger.info("fleet: run %s is complete", fleet.run)

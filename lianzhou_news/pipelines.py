@@ -11,7 +11,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import redis
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy import signals
@@ -213,35 +212,13 @@ class ChangeTrackingPipeline:
             return item
         stats = self.crawler.stats
         digest = content_hash(item)
-        fleet = getattr(self.crawler.spider, "fleet", None)
-        if fleet is not None:
-            return self._reserve_in_fleet(fleet, store, item, digest)
-        known = store.known(item["article_id"])
-        if known is not None and known.content_hash == digest:
-            store.touch(item["article_id"])
-            stats.inc_value("lianzhou/items/unchanged")
-            raise DropItem(f"unchanged article {item['article_id']}", log_level="DEBUG")
-        item["version"] = 1 if known is None else known.version + 1
-        item["change"] = "new" if known is None else "updated"
-        store.pending_hashes[item["article_id"]] = digest
-        stats.inc_value(f"lianzhou/items/{item['change']}")
-        return item
-
-    def _reserve_in_fleet(self, fleet, store, item, digest):
-        """The same decisions, made atomically in Redis for every worker at once
-        (``fleet.Fleet.reserve``): one worker emits an article, the others drop it."""
-        stats = self.crawler.stats
         article_id = item["article_id"]
-        request = fleet.sources.pop(item)
-        try:
-            outcome, detail = fleet.reserve(
-                article_id, digest, item["url"], request, self.crawler.spider
-            )
-        except redis.RedisError as error:
-            fleet.lost(self.crawler, error)
-            raise DropItem(
-                f"article {article_id} not emitted: Redis is unavailable"
-            ) from None
+        # The SQLite store answers reserved or unchanged; a fleet's Redis store
+        # decides for all workers at once, so it may also answer that another
+        # worker has the article (see fleet.RedisStateStore.reserve).
+        outcome, detail = store.reserve(item, digest)
+        if outcome == "unavailable":
+            raise DropItem(f"article {article_id} not emitted: Redis is unavailable")
         if outcome == "unchanged":
             stats.inc_value("lianzhou/items/unchanged")
             raise DropItem(f"unchanged article {article_id}", log_level="DEBUG")
@@ -260,9 +237,8 @@ class ChangeTrackingPipeline:
                 "under the same name to settle it",
                 log_level="WARNING",
             )
-        version = int(detail)
-        item["version"] = version
-        item["change"] = "new" if version == 1 else "updated"
+        item["version"] = detail
+        item["change"] = "new" if detail == 1 else "updated"
         store.pending_hashes[article_id] = digest
         stats.inc_value(f"lianzhou/items/{item['change']}")
         return item

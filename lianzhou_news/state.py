@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -61,12 +62,23 @@ class StateLocked(RuntimeError):
     """Another run of the same spider holds the state."""
 
 
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 @dataclass(frozen=True)
 class Known:
     article_id: str
     content_hash: str
     version: int
     last_seen: datetime
+
+    @classmethod
+    def from_row(cls, article_id: str, digest: str, version, last_seen: str) -> Known:
+        when = datetime.strptime(last_seen, _TIME_FORMAT).replace(tzinfo=UTC)
+        return cls(article_id, digest, int(version), when)
+
+    def due_for_refetch(self, after: timedelta) -> bool:
+        return datetime.now(UTC) - self.last_seen >= after
 
 
 def content_hash(item) -> str:
@@ -98,8 +110,15 @@ def _fold(value):
     return value
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def new_run_id() -> str:
+    """A fresh run id: the UTC start time and a random suffix,
+    e.g. ``20261127T104800Z-a1b2c3``."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def now_utc() -> str:
+    """The current time as the stores keep it, e.g. ``2026-11-27T12:30:47Z``."""
+    return datetime.now(UTC).strftime(_TIME_FORMAT)
 
 
 class StateStore:
@@ -121,7 +140,7 @@ class StateStore:
             ) from None
         self._lock_file.seek(0)
         self._lock_file.truncate()
-        self._lock_file.write(f"pid {os.getpid()} since {_now()}\n")
+        self._lock_file.write(f"pid {os.getpid()} since {now_utc()}\n")
         self._lock_file.flush()
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -147,16 +166,23 @@ class StateStore:
             "SELECT article_id, content_hash, version, last_seen FROM articles WHERE article_id=?",
             (article_id,),
         ).fetchone()
-        if row is None:
-            return None
-        last_seen = datetime.strptime(row[3], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        return Known(row[0], row[1], row[2], last_seen)
+        return None if row is None else Known.from_row(*row)
+
+    def reserve(self, item, digest: str) -> tuple[str, int | None]:
+        """What an extracted article is: ``("unchanged", None)`` (its last-seen
+        time moves) or ``("reserved", version)`` to emit. One run holds the
+        store, so nothing else can decide about the same article meanwhile."""
+        known = self.known(item["article_id"])
+        if known is not None and known.content_hash == digest:
+            self.touch(item["article_id"])
+            return "unchanged", None
+        return "reserved", 1 if known is None else known.version + 1
 
     def record(
         self, article_id: str, url: str, digest: str, version: int, run_id: str
     ) -> None:
         """Remember an article whose line is already in the run's output file."""
-        now = _now()
+        now = now_utc()
         self.db.execute(
             """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(article_id) DO UPDATE SET url=excluded.url,
@@ -168,11 +194,9 @@ class StateStore:
     def touch(self, article_id: str) -> None:
         """An unchanged article was fetched again: only its last-seen time moves."""
         self.db.execute(
-            "UPDATE articles SET last_seen=? WHERE article_id=?", (_now(), article_id)
+            "UPDATE articles SET last_seen=? WHERE article_id=?",
+            (now_utc(), article_id),
         )
-
-    def due_for_refetch(self, known: Known, after: timedelta) -> bool:
-        return datetime.now(UTC) - known.last_seen >= after
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -196,7 +220,7 @@ class StateStore:
             self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (old_run,))
         self.db.execute(
             "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, 0)",
-            (run_id, json.dumps(outputs), _now()),
+            (run_id, json.dumps(outputs), now_utc()),
         )
         return notes
 
@@ -225,7 +249,7 @@ class StateStore:
         return row is not None
 
     def mark_columns_walked(self, column_urls, run_id: str) -> None:
-        now = _now()
+        now = now_utc()
         self.db.executemany(
             "INSERT OR REPLACE INTO columns VALUES (?, ?, ?)",
             [(url, now, run_id) for url in column_urls],

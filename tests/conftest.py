@@ -39,6 +39,20 @@ class Crawl:
             return [json.loads(line) for line in lines]
 
 
+def correct_article(site_dir: Path, article) -> str:
+    """Edit a built article page as a newsroom would: a correction appended to
+    its first paragraph (``（记者 更正）``). Returns the paragraph as it was."""
+    from lianzhou_news.localsite.build import article_path
+
+    page = site_dir / article_path(article).lstrip("/")
+    original = article.text_paragraphs[0]
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(original, original + "（记者 更正）"),
+        encoding="utf-8",
+    )
+    return original
+
+
 def crawl_local_site(
     workdir: Path,
     run_id: str = "e2e",

@@ -23,12 +23,15 @@ from pathlib import Path
 
 import pytest
 import redis
+from scrapy.settings import Settings
 
 from lianzhou_news import requestcodec
 from lianzhou_news.fleet import Fleet
 from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import article_path, start_urls
+from lianzhou_news.localsite.build import start_urls
 from lianzhou_news.localsite.run import crawl_command
+
+from .conftest import correct_article
 
 # Slow enough that both workers take part and a kill lands mid-run.
 WORKER_SETTINGS = {
@@ -152,14 +155,8 @@ def _emitted(cwd: Path) -> Counter:
 def _wait_for_lines(cwd: Path, pattern: str, lines: int, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = (
-            sum(
-                path.read_bytes().count(b"\n")
-                for path in (cwd / "output" / "lianzhou").glob(pattern)
-            )
-            if (cwd / "output" / "lianzhou").exists()
-            else 0
-        )
+        files = (cwd / "output" / "lianzhou").glob(pattern)  # none while it is missing
+        found = sum(path.read_bytes().count(b"\n") for path in files)
         if found >= lines:
             return
         time.sleep(0.05)
@@ -228,12 +225,7 @@ def test_two_workers_share_one_crawl_and_emit_every_article_once(
 
     # An edited article is a new version, emitted by exactly one worker.
     target = next(a for a in site.articles if a.column == "bmdt")
-    page = tmp_path / "site" / article_path(target).lstrip("/")
-    original = target.text_paragraphs[0]
-    page.write_text(
-        page.read_text(encoding="utf-8").replace(original, original + "（记者 更正）"),
-        encoding="utf-8",
-    )
+    correct_article(tmp_path / "site", target)
     before = set(_outputs(tmp_path))
     workers = [
         _worker(site, redis_url, tmp_path, name, args=["-a", "full=1"])
@@ -251,14 +243,20 @@ def test_two_workers_share_one_crawl_and_emit_every_article_once(
     ]
 
 
+def _start_two_and_kill_w2(site, redis_url, cwd):
+    """Start workers w1 and w2; once w2 has written 5 lines, kill -9 it. Returns w1."""
+    w1 = _worker(site, redis_url, cwd, "w1")
+    w2 = _worker(site, redis_url, cwd, "w2")
+    _wait_for_lines(cwd, "*.w2.jsonl", 5)
+    os.killpg(w2.pid, signal.SIGKILL)
+    w2.wait(timeout=30)
+    return w1
+
+
 def test_a_worker_killed_mid_run_and_restarted_loses_and_repeats_nothing(
     tmp_path, site, redis_url
 ):
-    w1 = _worker(site, redis_url, tmp_path, "w1")
-    w2 = _worker(site, redis_url, tmp_path, "w2")
-    _wait_for_lines(tmp_path, "*.w2.jsonl", 5)
-    os.killpg(w2.pid, signal.SIGKILL)
-    w2.wait(timeout=30)
+    w1 = _start_two_and_kill_w2(site, redis_url, tmp_path)
     w2_again = _worker(site, redis_url, tmp_path, "w2")
     assert w1.wait(timeout=180) == 0
     assert w2_again.wait(timeout=180) == 0
@@ -277,11 +275,7 @@ def test_a_worker_killed_mid_run_and_restarted_loses_and_repeats_nothing(
 def test_a_killed_worker_that_stays_down_is_swept_then_settles_on_restart(
     tmp_path, site, redis_url
 ):
-    w1 = _worker(site, redis_url, tmp_path, "w1")
-    w2 = _worker(site, redis_url, tmp_path, "w2")
-    _wait_for_lines(tmp_path, "*.w2.jsonl", 5)
-    os.killpg(w2.pid, signal.SIGKILL)
-    w2.wait(timeout=30)
+    w1 = _start_two_and_kill_w2(site, redis_url, tmp_path)
     # w1 alone finishes the run: w2's unfinished requests come back to the
     # queue once its heartbeat expires. An article w2 had reserved but may not
     # have written is held for it, and w1's run says so.
@@ -302,22 +296,13 @@ def test_a_killed_worker_that_stays_down_is_swept_then_settles_on_restart(
     assert _fleet_status(redis_url, tmp_path)["held_by_stopped_workers"] == {}
 
 
-class _Settings(dict):
-    def get(self, name, default=None):
-        return super().get(name, default)
-
-    def getint(self, name, default=0):
-        return int(self.get(name, default))
-
-    def getdict(self, name):
-        return {}
-
-
 def _fleet(redis_url, worker, lock_dir) -> Fleet:
-    settings = _Settings(
-        REDIS_URL=redis_url,
-        LIANZHOU_REDIS_PREFIX="t",
-        LIANZHOU_FLEET_HEARTBEAT_TTL=30,
+    settings = Settings(
+        {
+            "REDIS_URL": redis_url,
+            "LIANZHOU_REDIS_PREFIX": "t",
+            "LIANZHOU_FLEET_HEARTBEAT_TTL": 30,
+        }
     )
     fleet = Fleet.connect(settings, "lianzhou")
     fleet.join(worker, lock_dir, None)

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import article_path, start_urls
+from lianzhou_news.localsite.build import start_urls
 from lianzhou_news.localsite.content import COLUMNS, demo_articles
 from lianzhou_news.localsite.run import crawl_command
 from lianzhou_news.state import StateLocked, StateStore
 
-from .conftest import crawl_local_site
+from .conftest import correct_article, crawl_local_site
 
 COLUMN_COUNT = len(start_urls("http://x"))  # three columns and the mirror
 
@@ -83,12 +83,7 @@ def test_an_edited_article_comes_back_as_version_2(tmp_path):
     first = crawl_local_site(tmp_path, run_id="r1")
     assert first.returncode == 0
     target = next(a for a in first.articles if a.column == "bmdt")
-    page = tmp_path / "site" / article_path(target).lstrip("/")
-    original = target.text_paragraphs[0]
-    page.write_text(
-        page.read_text(encoding="utf-8").replace(original, original + "（记者 更正）"),
-        encoding="utf-8",
-    )
+    original = correct_article(tmp_path / "site", target)
 
     second = crawl_local_site(
         tmp_path, run_id="r2", build=False, extra_args=["-a", "full=1"]

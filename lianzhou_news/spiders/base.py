@@ -8,7 +8,6 @@ lives in ``lianzhou_news.extract``.
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +25,7 @@ from ..extract import (
 )
 from ..fleet import Fleet, RedisStateStore
 from ..loaders import ArticleLoader
-from ..state import StateStore
+from ..state import StateStore, new_run_id
 
 _PAGE_NUMBER_PREFIX = "index_"
 
@@ -150,13 +149,7 @@ class PlatformNewsSpider(scrapy.Spider):
             spider._join_fleet(settings)
             return spider
         if not spider.run_id:
-            spider.run_id = (
-                f"job-{Path(jobdir).name}"
-                if jobdir
-                else datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-                + "-"
-                + secrets.token_hex(3)
-            )
+            spider.run_id = f"job-{Path(jobdir).name}" if jobdir else new_run_id()
         outputs = [spider.run_path(uri) for uri in settings.getdict("FEEDS")]
         uri = settings.get("LIANZHOU_OUTPUT_URI")
         if uri and "://" not in uri and not jobdir:
@@ -298,10 +291,7 @@ class PlatformNewsSpider(scrapy.Spider):
             if (
                 self.full
                 or known is None
-                or (
-                    page <= revisit_pages
-                    and self.store.due_for_refetch(known, refetch_after)
-                )
+                or (page <= revisit_pages and known.due_for_refetch(refetch_after))
             ):
                 yield response.follow(
                     entry.url,
