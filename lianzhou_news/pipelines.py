@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import fastjsonschema
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy import signals
@@ -27,9 +28,24 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(article_schema())
 
 
+@lru_cache(maxsize=1)
+def _compiled_check():
+    """The schema compiled to Python by fastjsonschema: ~40x faster than
+    jsonschema on a valid item, which is nearly every item. It only says
+    whether an item is valid; jsonschema stays the authority on what is wrong
+    (``tests/test_schema.py`` checks both agree). ``use_default=False``: a
+    check never fills in or changes an item."""
+    return fastjsonschema.compile(article_schema(), use_default=False)
+
+
 def schema_errors(item) -> list[str]:
     """Every way ``item`` breaks the article schema, as readable strings."""
     data = dict(item)  # values are plain JSON types already: no deep copy needed
+    try:
+        _compiled_check()(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # invalid: jsonschema below says every way, in readable terms
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(item)'}: {e.message}"
         for e in sorted(

@@ -6,10 +6,13 @@ import ast
 import copy
 import inspect
 
+import fastjsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from lianzhou_news import items
+from lianzhou_news import items, pipelines
 from lianzhou_news.items import FIELD_ORDER, article_schema
 from lianzhou_news.pipelines import schema_errors
 
@@ -63,3 +66,71 @@ def test_schema_rejects_what_analysts_must_never_get(good_item, field, bad_value
 def test_schema_rejects_unknown_fields(good_item):
     good_item["extra"] = 1
     assert schema_errors(good_item)
+
+
+# --- The compiled fast check agrees with jsonschema ---------------------------
+# schema_errors asks fastjsonschema first and jsonschema only when that says
+# "invalid"; an item the fast check wrongly passed would reach analysts.
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, allow_infinity=False, width=16)
+    | st.sampled_from(["", "x", "123", "zh-Hant", "day", "body:mojibake", "http://a/b"])
+    | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(["url", "alt", "reporter", "editor", "x", "title"]),
+        children,
+        max_size=3,
+    ),
+    max_leaves=6,
+)
+
+
+def _jsonschema_says_valid(item) -> bool:
+    return not list(pipelines._validator().iter_errors(item))
+
+
+def _fast_check_says_valid(item) -> bool:
+    try:
+        pipelines._compiled_check()(item)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    field=st.sampled_from(FIELD_ORDER + ["extra"]),
+    value=_json_values,
+    drop=st.booleans(),
+)
+def test_fast_check_agrees_with_jsonschema_on_any_change(field, value, drop):
+    item = copy.deepcopy(golden_cases()[0].expected)
+    if drop and field in item:
+        del item[field]
+    else:
+        item[field] = value
+    before = copy.deepcopy(item)
+    assert _fast_check_says_valid(item) == _jsonschema_says_valid(item)
+    assert item == before  # checking never changes an item
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("schema_version", True),  # equal to 1 in Python, not in JSON
+        ("schema_version", 1.0),
+        ("version", True),
+        ("images", [{"url": "http://a/b.jpg", "alt": None, "x": 1}]),
+        ("credits", {"reporter": []}),
+        ("quality", ["body:mojibake", "Body"]),
+        ("simplified", {"converted_from": "zh-Hans"}),
+    ],
+)
+def test_fast_check_agrees_with_jsonschema_on_edge_values(field, value):
+    item = copy.deepcopy(golden_cases()[0].expected)
+    item[field] = value
+    assert _fast_check_says_valid(item) == _jsonschema_says_valid(item)
