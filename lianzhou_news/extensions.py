@@ -53,8 +53,10 @@ class StateRecorder:
     """Record each emitted article in the state store once its line is written.
 
     Connected after the feed exporter (extensions load after it), so by the
-    time ``item_scraped`` reaches here the durable feed storage has the line on
-    disk. At a clean finish, columns whose walk reached their last listing page
+    time ``item_scraped`` reaches here the feed storage has written the line;
+    the article is recorded once ``feedstorage.durable()`` says the line is on
+    disk (the engine waits for that before it counts the request done, which
+    the fleet's claims rely on). At a clean finish, columns whose walk reached their last listing page
     are marked walked, unless an article failed to download this run (it would
     be missed by later incremental runs, which stop at known articles).
     """
@@ -70,21 +72,19 @@ class StateRecorder:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def item_scraped(self, item, response, spider):
+    async def item_scraped(self, item, response, spider):
         failures = feedstorage.write_failures()
         if failures != self._write_failures:
             # The feed could not write this item's line: not recorded, so it is
             # not lost (the next run fetches it again), and the run is unhealthy.
             self._write_failures = failures
-            self.crawler.stats.inc_value("lianzhou/items/not_written")
-            logger.error(
-                "article %s was not written to the feed (see the error above); "
-                "not recorded, the next run fetches it again",
-                item.get("article_id"),
-            )
+            self._not_written(item, "was not written to the feed (see the error above)")
             return
         store = spider.store
         if store is not None:
+            if not await feedstorage.durable():
+                self._not_written(item, "may not be on disk: syncing the feed failed")
+                return
             # Hashed once, by the change-tracking pipeline; recomputed only if
             # that pipeline was switched off.
             digest = store.pending_hashes.pop(item["article_id"], None) or content_hash(
@@ -93,6 +93,14 @@ class StateRecorder:
             store.record(
                 item["article_id"], item["url"], digest, item["version"], spider.run_id
             )
+
+    def _not_written(self, item, why: str) -> None:
+        self.crawler.stats.inc_value("lianzhou/items/not_written")
+        logger.error(
+            "article %s %s; not recorded, the next run fetches it again",
+            item.get("article_id"),
+            why,
+        )
 
     def spider_closed(self, spider, reason):
         store = spider.store
