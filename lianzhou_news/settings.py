@@ -36,6 +36,19 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
+# Items of one response go through the pipelines one after another: ours are
+# synchronous, so Scrapy's default of 100 in parallel only costs 100 asyncio
+# tasks per response (a quarter of a bare crawl's CPU; bench/RESULTS.md).
+CONCURRENT_ITEMS = 1
+# Worker processes that extract article pages (lianzhou_news/extractpool.py).
+# 0: in the crawler's own thread, which is plenty at the polite pace above.
+# For a backfill with politeness off, give it the cores the crawler does not use.
+LIANZHOU_EXTRACT_PROCESSES = 0
+
+# Scrapy's default, stated because the project needs it: extraction workers and
+# the feed's background sync hand their results back through asyncio.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
 # --- Robustness -------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True

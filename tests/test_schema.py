@@ -79,11 +79,13 @@ _json_values = st.recursive(
     | st.floats(allow_nan=False, allow_infinity=False, width=16)
     | st.sampled_from(["", "x", "123", "zh-Hant", "day", "body:mojibake", "http://a/b"])
     | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(
-        st.sampled_from(["url", "alt", "reporter", "editor", "x", "title"]),
-        children,
-        max_size=3,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["url", "alt", "reporter", "editor", "x", "title"]),
+            children,
+            max_size=3,
+        )
     ),
     max_leaves=6,
 )
@@ -103,7 +105,7 @@ def _fast_check_says_valid(item) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    field=st.sampled_from(FIELD_ORDER + ["extra"]),
+    field=st.sampled_from([*FIELD_ORDER, "extra"]),
     value=_json_values,
     drop=st.booleans(),
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -23,6 +24,7 @@ from ..extract import (
     extract_listing,
     listing_page_url,
 )
+from ..extractpool import ExtractionPool, ExtractionWorkerLost
 from ..fleet import Fleet, RedisStateStore
 from ..loaders import ArticleLoader
 from ..state import StateStore, new_run_id
@@ -139,11 +141,15 @@ class PlatformNewsSpider(scrapy.Spider):
         self.store: StateStore | RedisStateStore | None = None
         #: This worker's fleet membership in distributed mode (``REDIS_URL``).
         self.fleet: Fleet | None = None
+        #: Worker processes extracting articles (``LIANZHOU_EXTRACT_PROCESSES``),
+        #: or None: extraction in the crawler's own thread.
+        self.extraction: ExtractionPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        spider._start_extraction_pool(settings)
         jobdir = settings.get("JOBDIR")
         if settings.get("REDIS_URL"):
             spider._join_fleet(settings)
@@ -163,6 +169,30 @@ class PlatformNewsSpider(scrapy.Spider):
             for note in spider.store.open_run(spider.run_id, outputs):
                 spider.logger.warning("reconciled an interrupted run: %s", note)
         return spider
+
+    def _start_extraction_pool(self, settings) -> None:
+        """``LIANZHOU_EXTRACT_PROCESSES`` > 0: extract in worker processes."""
+        value = settings.get("LIANZHOU_EXTRACT_PROCESSES", 0)
+        try:
+            processes = int(value)
+        except (TypeError, ValueError):
+            processes = -1
+        if processes < 0:
+            raise ValueError(
+                f"LIANZHOU_EXTRACT_PROCESSES: expected 0 (extract in the crawler) "
+                f"or a number of worker processes, got {value!r}"
+            )
+        if processes:
+            self.extraction = ExtractionPool(processes)
+            self.crawler.signals.connect(
+                self._close_extraction_pool, signal=signals.spider_closed
+            )
+
+    def _close_extraction_pool(self) -> None:
+        restarts = self.extraction.restarts
+        self.extraction.close()
+        if restarts:
+            self.crawler.stats.set_value("lianzhou/extraction/pool_restarts", restarts)
 
     def _join_fleet(self, settings) -> None:
         """Distributed mode: join the fleet run in Redis (``lianzhou_news.fleet``)."""
@@ -332,7 +362,7 @@ class PlatformNewsSpider(scrapy.Spider):
         ):
             yield self._listing_request(listing_page_url(response.url, next_page))
 
-    def parse_article(
+    async def parse_article(
         self,
         response: Response,
         listing_channel: str | None = None,
@@ -342,15 +372,23 @@ class PlatformNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("lianzhou/article/not_html")
             self.logger.warning("article page is not HTML: %s", response.url)
             return
-        item = extract_article(
-            response,
-            now=datetime.now(UTC),
-            site=self.site_name,
-            listing_channel=listing_channel,
-            listing_date=listing_date,
-            selectors=self.selectors,
-            loader_class=self.loader_class,
-        )
+        options = {
+            "now": datetime.now(UTC),
+            "site": self.site_name,
+            "listing_channel": listing_channel,
+            "listing_date": listing_date,
+            "selectors": self.selectors,
+            "loader_class": self.loader_class,
+        }
+        if self.extraction is None:
+            item = extract_article(response, **options)
+        else:
+            try:
+                item = await self.extraction.extract(response, **options)
+            except ExtractionWorkerLost:
+                self._count_article_failure(response.url, "extraction worker lost")
+                return
+            self.crawler.stats.inc_value("lianzhou/extraction/in_workers")
         if self.fleet is not None:
             self.fleet.sources[item] = response.request
         yield item
@@ -363,13 +401,18 @@ class PlatformNewsSpider(scrapy.Spider):
             # robots.txt or the offsite filter said no: a decision, not a failure.
             stats.inc_value("lianzhou/article/not_allowed")
             return
+        self._count_article_failure(failure.request.url, reason)
+
+    def _count_article_failure(self, url: str, reason: str) -> None:
+        """Counted, named in the report, and the run is not trusted as complete."""
+        stats = self.crawler.stats
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
         if self.fleet is not None and not self.fleet.unavailable:
             self.fleet.note_failure()
         failed = stats.get_value("lianzhou/article/failed_urls") or []
         if len(failed) < 500:
-            failed.append({"url": failure.request.url, "reason": reason})
+            failed.append({"url": url, "reason": reason})
             stats.set_value("lianzhou/article/failed_urls", failed)
 
 
