@@ -1,29 +1,75 @@
-"""Run a Scrapy command line in this process and record its wall time and peak RSS.
+"""Run a Scrapy command line in this process; record wall time, CPU time and peak RSS.
 
 python bench/_measure.py RESULT.json scrapy crawl ... | scrapy runspider ...
+
+Peak RSS is reported twice: of this process alone (``peak_rss_mb``), and of
+this process plus every process it started, sampled every 50 ms
+(``peak_tree_rss_mb``): the extraction workers of ``LIANZHOU_EXTRACT_PROCESSES``
+count towards what a crawl costs.
 """
 
 import atexit
 import json
+import os
 import resource
 import sys
+import threading
 import time
-
-result_path = sys.argv[1]
-started = time.perf_counter()
+from pathlib import Path
 
 
-@atexit.register
-def _record() -> None:
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    with open(result_path, "w") as handle:
-        json.dump(
-            {"seconds": time.perf_counter() - started, "peak_rss_mb": peak_kib / 1024},
-            handle,
-        )
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, from /proc."""
+    pids, total = [root], 0
+    while pids:
+        pid = pids.pop()
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                children = Path(f"/proc/{pid}/task/{task}/children").read_text()
+                pids.extend(int(child) for child in children.split())
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return total
 
 
-sys.argv = sys.argv[2:]
-from scrapy.cmdline import execute  # noqa: E402 - after the clock starts
+def main() -> None:
+    result_path = sys.argv[1]
+    started = time.perf_counter()
+    peak_tree = [0]
 
-execute()
+    def sample() -> None:
+        while True:
+            peak_tree[0] = max(peak_tree[0], _tree_rss_kib(os.getpid()))
+            time.sleep(0.05)
+
+    if Path("/proc/self/task").is_dir():
+        threading.Thread(target=sample, daemon=True).start()
+
+    @atexit.register
+    def _record() -> None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak_kib = usage.ru_maxrss  # KiB on Linux
+        with open(result_path, "w") as handle:
+            json.dump(
+                {
+                    "seconds": time.perf_counter() - started,
+                    "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                    "peak_rss_mb": peak_kib / 1024,
+                    "peak_tree_rss_mb": max(peak_tree[0], peak_kib) / 1024,
+                },
+                handle,
+            )
+
+    sys.argv = sys.argv[2:]
+    from scrapy.cmdline import execute  # after the clock starts
+
+    execute()
+
+
+# Guarded: extraction workers start with forkserver/spawn, which import the
+# main module again; unguarded, each would run the crawl once more.
+if __name__ == "__main__":
+    main()

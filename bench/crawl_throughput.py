@@ -24,6 +24,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,7 +76,18 @@ def _run(command: list[str], cwd: Path, env: dict) -> tuple[dict, str]:
     return measured, completed.stderr
 
 
-def bench_size(count: int) -> dict:
+def _crawl_ours(work: Path, urls: str, env: dict, processes: int, run_id: str):
+    command = [
+        "scrapy", "crawl", "lianzhou", "-a", f"start_urls={urls}", "-a", f"run_id={run_id}",
+        "-s", f"LIANZHOU_EXTRACT_PROCESSES={processes}", *FLAT_OUT,
+    ]  # fmt: skip
+    return _run(command, work, env)
+
+
+def bench_size(count: int, pools: list[int], rounds: int) -> dict:
+    """Crawl a site of ``count`` articles with bare Scrapy and with ours (once
+    per extraction setting in ``pools``), interleaved, ``rounds`` times; each of
+    our runs starts from an empty state store, in its own folder."""
     with tempfile.TemporaryDirectory(prefix="lianzhou-bench-") as temp:
         work = Path(temp)
         build_site(work / "site", articles=synthetic_articles(count))
@@ -90,6 +102,7 @@ def bench_size(count: int) -> dict:
             stdout=subprocess.PIPE,
             text=True,
         )
+        runs: dict[str, list[dict]] = {"bare": [], **{f"ours{n}": [] for n in pools}}
         try:
             server.stdout.readline()  # "ready"
             urls = ",".join(
@@ -98,77 +111,121 @@ def bench_size(count: int) -> dict:
             plain_env = {
                 k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"
             }
-            bare_dir, ours_dir = work / "bare", work / "ours"
-            bare_dir.mkdir()
-            ours_dir.mkdir()
-            bare, _ = _run(
-                ["scrapy", "runspider", str(BENCH / "bare_spider.py"), "-a", f"start_urls={urls}",
-                 "-O", "bare.jsonl", *FLAT_OUT, *BARE_SETTINGS],
-                bare_dir,
-                plain_env,
-            )  # fmt: skip
             ours_env = {**plain_env, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
-            ours_command = [
-                "scrapy",
-                "crawl",
-                "lianzhou",
-                "-a",
-                f"start_urls={urls}",
-                *FLAT_OUT,
-            ]
-            ours, log = _run([*ours_command, "-a", "run_id=full"], ours_dir, ours_env)
-            _run([*ours_command, "-a", "run_id=again"], ours_dir, ours_env)
+            for round_ in range(rounds):
+                bare_dir = work / f"bare-{round_}"
+                bare_dir.mkdir()
+                bare, _ = _run(
+                    ["scrapy", "runspider", str(BENCH / "bare_spider.py"), "-a", f"start_urls={urls}",
+                     "-O", "bare.jsonl", *FLAT_OUT, *BARE_SETTINGS],
+                    bare_dir,
+                    plain_env,
+                )  # fmt: skip
+                runs["bare"].append(bare)
+                for processes in pools:
+                    ours_dir = work / f"ours-{processes}-{round_}"
+                    ours_dir.mkdir()
+                    ours, log = _crawl_ours(ours_dir, urls, ours_env, processes, "full")
+                    output = ours_dir / "output/lianzhou/full.jsonl"
+                    ours["items"] = (
+                        sum(1 for _ in output.open()) if output.exists() else 0
+                    )
+                    ours["log_tail"] = log[-600:] if ours["returncode"] else ""
+                    runs[f"ours{processes}"].append(ours)
+            # The incremental run: ours again over the unchanged site.
+            _crawl_ours(ours_dir, urls, ours_env, processes, "again")
             report = json.loads(
                 (ours_dir / "output/lianzhou/again.report.json").read_text()
             )
-            items = sum(1 for _ in (ours_dir / "output/lianzhou/full.jsonl").open())
         finally:
             server.terminate()
             server.wait()
     return {
         "articles": count,
-        "bare": bare,
-        "ours": ours,
-        "ours_items": items,
+        "runs": runs,
         "incremental_requests": report["requests"],
         "incremental_items": report["items"]["new"] + report["items"]["updated"],
-        "ours_log_tail": log[-400:] if ours["returncode"] else "",
     }
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--sizes", help="comma-separated sizes, e.g. 1000,5000,20000")
+    parser.add_argument(
+        "--extract-processes",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="worker processes for the pooled run of ours (default: cores - 1)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds; medians are printed (default: 3)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.articles]
-    print(f"machine: {os.cpu_count()} cores; politeness off, 16 concurrent requests")
+    pools = [0, args.extract_processes] if args.extract_processes else [0]
     print(
-        f"{'articles':>9} {'crawler':<15} {'pages':>7} {'seconds':>8} {'pages/s':>8} {'peak MB':>8}"
+        f"machine: {os.cpu_count()} cores; politeness off, 16 concurrent requests; "
+        f"median of {args.rounds} interleaved round(s)"
     )
+    print(
+        f"{'articles':>9} {'crawler':<28} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
+        f"{'ratio':>6} {'range':>10} {'CPU s':>6} {'MB':>5} {'all MB':>6}"
+    )
+    status = 0
     for count in sizes:
-        result = bench_size(count)
-        rates = {}
-        for name, label in (("bare", "bare scrapy"), ("ours", "lianzhou_news")):
-            run = result[name]
-            rates[name] = run["pages"] / run["seconds"]
+        result = bench_size(count, pools, args.rounds)
+        bare_rates = [r["pages"] / r["seconds"] for r in result["runs"]["bare"]]
+        for key, runs in result["runs"].items():
+            rates = [r["pages"] / r["seconds"] for r in runs]
+            ratios = [rate / bare for rate, bare in zip(rates, bare_rates, strict=True)]
+            if key == "bare":
+                label = "bare scrapy"
+            elif key == "ours0":
+                label = "lianzhou_news"
+            else:
+                label = f"lianzhou_news, {key[4:]} extractor(s)"
             print(
-                f"{count:>9} {label:<15} {run['pages']:>7} {run['seconds']:>8.2f} "
-                f"{rates[name]:>8.1f} {run['peak_rss_mb']:>8.1f}"
+                f"{count:>9} {label:<28} {_median([r['pages'] for r in runs]):>6.0f} "
+                f"{_median([r['seconds'] for r in runs]):>8.2f} {_median(rates):>8.1f} "
+                f"{_median(rates) / _median(bare_rates):>6.2f} "
+                f"{min(ratios):>4.2f}-{max(ratios):<4.2f} "
+                f"{_median([r['cpu_seconds'] for r in runs]):>6.1f} "
+                f"{max(r['peak_rss_mb'] for r in runs):>5.0f} "
+                f"{max(r['peak_tree_rss_mb'] for r in runs):>6.0f}"
             )
         print(
-            f"{'':>9} ratio ours/bare pages/s: {rates['ours'] / rates['bare']:.2f} (goal >= 0.85)"
+            f"{'':>9} ratio ours/bare pages/s: median rate over median rate (goal >= 0.85);"
+            " range: per-round ratios"
         )
-        print(f"{'':>9} items written by ours: {result['ours_items']} of {count}")
+        written = [
+            r["items"]
+            for key in result["runs"]
+            if key != "bare"
+            for r in result["runs"][key]
+        ]
+        print(
+            f"{'':>9} items written by ours: {min(written)} of {count} (every run: {written})"
+        )
         requests = result["incremental_requests"]
         print(
             f"{'':>9} incremental run over the unchanged site: {requests['listing']} listing, "
             f"{requests['article']} article, {requests['other']} other request(s), "
             f"{result['incremental_items']} item(s) (goal: <= {2 * len(COLUMNS)} listing + robots.txt)"
         )
-        if result["ours_log_tail"]:
-            print(result["ours_log_tail"])
-    return 0
+        for key, runs in result["runs"].items():
+            for run in runs:
+                if key != "bare" and run["log_tail"]:
+                    status = 1
+                    print(f"{key} exited {run['returncode']}:\n{run['log_tail']}")
+    return status
 
 
 if __name__ == "__main__":
