@@ -29,16 +29,29 @@ def test_compare_peers_runs_and_prints_both_tables():
 
 def test_crawl_throughput_runs_on_a_tiny_site():
     result = subprocess.run(
-        [sys.executable, str(BENCH / "crawl_throughput.py"), "--articles", "60"],
+        [
+            sys.executable,
+            str(BENCH / "crawl_throughput.py"),
+            "--articles",
+            "60",
+            "--rounds",
+            "1",
+            "--extract-processes",
+            "1",
+        ],
         capture_output=True,
         text=True,
         check=False,
         timeout=240,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "ratio ours/bare pages/s" in result.stdout
-    assert "items written by ours: 60 of 60" in result.stdout
-    assert "incremental run over the unchanged site: " in result.stdout
+    for crawler in ("bare scrapy", "lianzhou_news ", "lianzhou_news, 1 extractor(s)"):
+        assert f" {crawler}" in result.stdout
+    assert "items written by ours: 60 of 60 (every run: [60, 60])" in result.stdout
+    assert (
+        "incremental run over the unchanged site: 6 listing, 0 article" in result.stdout
+    )
 
 
 def test_state_memory_runs_on_a_tiny_store():
