@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import itertools
 import json
 import re
 import sys
@@ -824,11 +825,13 @@ def extract_listing(response: Response) -> Listing:
     column_dir = here.path[: here.path.rfind("/") + 1]
     entries: dict[str, ListingEntry] = {}
     page_numbers: set[int] = set()
-    for anchor in response.xpath("//a[@href]"):
-        # Read single attributes: .attrib copies them all, and a malformed
-        # attribute name in broken HTML makes that raise.
-        href = (anchor.xpath("@href").get() or "").strip()
-        url, parts = _resolve(response.url, href)
+    # lxml's own API, not an XPath per anchor: a listing has dozens of links,
+    # and parsel's per-call cost made this most of a listing page's time.
+    for anchor in response.selector.root.iter("a"):
+        href = anchor.get("href")
+        if href is None:
+            continue
+        url, parts = _resolve(response.url, href.strip())
         if (
             parts is None
             or parts.scheme not in ("http", "https")
@@ -846,8 +849,8 @@ def extract_listing(response: Response) -> Listing:
         match = ARTICLE_URL_RE.search(parts.path)
         if not match or match.group(1) in entries:
             continue
-        title = clean_text(anchor.xpath("@title").get()) or clean_text(
-            "".join(anchor.xpath(".//text()").getall())
+        title = clean_text(anchor.get("title")) or clean_text(
+            "".join(anchor.itertext())
         )
         entries[match.group(1)] = ListingEntry(
             url=url.split("#", 1)[0],
@@ -865,10 +868,10 @@ def extract_listing(response: Response) -> Listing:
     )
 
 
-def _date_near(anchor) -> str | None:
-    # The date printed in the same list item: the anchor's item, then its parent.
-    for ancestor in anchor.xpath("ancestor-or-self::*[position() <= 3]")[::-1]:
-        match = _DATE_IN_TEXT_RE.search(" ".join(ancestor.xpath(".//text()").getall()))
+def _date_near(anchor: etree._Element) -> str | None:
+    # The date printed in the same list item: the anchor, its item, then its parent.
+    for element in (anchor, *itertools.islice(anchor.iterancestors(), 2)):
+        match = _DATE_IN_TEXT_RE.search(" ".join(element.itertext()))
         if match:
             return match.group(0)
     return None

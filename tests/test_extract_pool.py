@@ -179,3 +179,12 @@ def test_a_bad_process_count_is_a_clear_error(tmp_path, value):
     assert crawl.returncode != 0
     assert "LIANZHOU_EXTRACT_PROCESSES: expected 0" in crawl.log
     assert not crawl.output.exists()
+
+
+def test_another_reactor_is_refused_with_a_reason(tmp_path):
+    crawl = crawl_local_site(
+        tmp_path,
+        extra_args=["-s", "TWISTED_REACTOR=twisted.internet.pollreactor.PollReactor"],
+    )
+    assert crawl.returncode != 0
+    assert "TWISTED_REACTOR: lianzhou_news needs" in crawl.log

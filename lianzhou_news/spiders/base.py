@@ -30,6 +30,7 @@ from ..loaders import ArticleLoader
 from ..state import StateStore, new_run_id
 
 _PAGE_NUMBER_PREFIX = "index_"
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 
 class _RunPlaceholders(dict):
@@ -149,6 +150,12 @@ class PlatformNewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        if settings.get("TWISTED_REACTOR") != ASYNCIO_REACTOR:
+            # The feed's background sync and the extraction workers report
+            # back through asyncio.
+            raise ValueError(
+                f"TWISTED_REACTOR: lianzhou_news needs Scrapy's default {ASYNCIO_REACTOR}"
+            )
         spider._start_extraction_pool(settings)
         jobdir = settings.get("JOBDIR")
         if settings.get("REDIS_URL"):
