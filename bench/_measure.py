@@ -1,11 +1,13 @@
-"""Run a Scrapy command line in this process; record wall time, CPU time and peak RSS.
+"""Run a Scrapy command line in this process; record wall time, CPU time and peak memory.
 
 python bench/_measure.py RESULT.json scrapy crawl ... | scrapy runspider ...
 
-Peak RSS is reported twice: of this process alone (``peak_rss_mb``), and of
-this process plus every process it started, sampled every 50 ms
-(``peak_tree_rss_mb``): the extraction workers of ``LIANZHOU_EXTRACT_PROCESSES``
-count towards what a crawl costs.
+Peak memory is reported twice: the peak RSS of this process alone
+(``peak_rss_mb``), and the peak of the memory of this process and every
+process it started (``peak_tree_mb``), sampled every 0.25 s as the sum of
+their PSS: extraction workers count towards what a crawl costs, and pages
+they share with the process they were forked from count once, not per process
+(a sum of RSS would count the shared interpreter and libraries in each).
 """
 
 import atexit
@@ -18,8 +20,8 @@ import time
 from pathlib import Path
 
 
-def _tree_rss_kib(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, from /proc."""
+def _tree_pss_kib(root: int) -> int:
+    """Proportional set size of ``root`` and all its descendants, from /proc."""
     pids, total = [root], 0
     while pids:
         pid = pids.pop()
@@ -27,9 +29,10 @@ def _tree_rss_kib(root: int) -> int:
             for task in os.listdir(f"/proc/{pid}/task"):
                 children = Path(f"/proc/{pid}/task/{task}/children").read_text()
                 pids.extend(int(child) for child in children.split())
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
+                    break
         except (OSError, ValueError):
             continue  # the process ended meanwhile
     return total
@@ -42,10 +45,10 @@ def main() -> None:
 
     def sample() -> None:
         while True:
-            peak_tree[0] = max(peak_tree[0], _tree_rss_kib(os.getpid()))
-            time.sleep(0.05)
+            peak_tree[0] = max(peak_tree[0], _tree_pss_kib(os.getpid()))
+            time.sleep(0.25)
 
-    if Path("/proc/self/task").is_dir():
+    if Path("/proc/self/smaps_rollup").is_file():
         threading.Thread(target=sample, daemon=True).start()
 
     @atexit.register
@@ -58,7 +61,8 @@ def main() -> None:
                     "seconds": time.perf_counter() - started,
                     "cpu_seconds": usage.ru_utime + usage.ru_stime,
                     "peak_rss_mb": peak_kib / 1024,
-                    "peak_tree_rss_mb": max(peak_tree[0], peak_kib) / 1024,
+                    # Without /proc: this process's RSS, as the best stand-in.
+                    "peak_tree_mb": (peak_tree[0] or peak_kib) / 1024,
                 },
                 handle,
             )

@@ -49,6 +49,10 @@ def _start_worker() -> None:
         os.nice(_WORKER_NICENESS)
 
 
+def _ready() -> None:
+    """Sent to each worker at start: by the time it runs, the worker is up."""
+
+
 def _extract_in_worker(
     response_class: type[TextResponse],
     url: str,
@@ -77,14 +81,24 @@ class ExtractionPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            methods = multiprocessing.get_all_start_methods()
-            method = "forkserver" if "forkserver" in methods else "spawn"
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                # The fork server imports the extractor once, not the crawl's
+                # main module; each worker starts as a copy of it, at once.
+                context.set_forkserver_preload([__name__])
+            else:
+                context = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(
-                self.processes,
-                mp_context=multiprocessing.get_context(method),
-                initializer=_start_worker,
+                self.processes, mp_context=context, initializer=_start_worker
             )
         return self._executor
+
+    def start(self) -> None:
+        """Start the workers now, so that they are ready when the first article
+        page arrives (the listing pages come first)."""
+        pool = self._pool()
+        for _ in range(self.processes):
+            pool.submit(_ready)
 
     def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
         if self._executor is broken:

@@ -46,6 +46,7 @@ def test_crawl_throughput_runs_on_a_tiny_site():
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "ratio ours/bare pages/s" in result.stdout
+    assert "crawler-process CPU per page: bare scrapy" in result.stdout
     for crawler in ("bare scrapy", "lianzhou_news ", "lianzhou_news, 1 extractor(s)"):
         assert f" {crawler}" in result.stdout
     assert "items written by ours: 60 of 60 (every run: [60, 60])" in result.stdout

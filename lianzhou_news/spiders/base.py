@@ -192,6 +192,9 @@ class PlatformNewsSpider(scrapy.Spider):
         if processes:
             self.extraction = ExtractionPool(processes)
             self.crawler.signals.connect(
+                self.extraction.start, signal=signals.spider_opened
+            )
+            self.crawler.signals.connect(
                 self._close_extraction_pool, signal=signals.spider_closed
             )
 
