@@ -56,6 +56,7 @@ def schema_errors(item) -> list[str]:
 
 # Empty by design on a good page: no damage found, no layer to report.
 _NOT_COUNTED_AS_MISSING = frozenset({"quality", "provenance"})
+_COUNTED_AS_MISSING = tuple(n for n in FIELD_ORDER if n not in _NOT_COUNTED_AS_MISSING)
 
 
 class ValidationPipeline:
@@ -83,25 +84,20 @@ class ValidationPipeline:
         return pipeline
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
-        for name in FIELD_ORDER:
-            if name not in _NOT_COUNTED_AS_MISSING and adapter.get(name) in (
-                None,
-                "",
-                [],
-                {},
-            ):
+        data = dict(item)  # a shallow copy: the values are plain JSON types
+        for name in _COUNTED_AS_MISSING:
+            if data.get(name) in (None, "", [], {}):
                 self.stats.inc_value(f"lianzhou/field/{name}/missing")
-        for flag in adapter.get("quality") or ():
+        for flag in data.get("quality") or ():
             self.stats.inc_value(f"lianzhou/quality/{flag}")
-        errors = schema_errors(item)
+        errors = schema_errors(data)
         if errors:
             self.stats.inc_value("lianzhou/items/dropped/invalid")
-            self._reject(adapter, errors)
-            raise DropItem(f"rejected {adapter.get('url')}: {'; '.join(errors)}")
+            self._reject(data, errors)
+            raise DropItem(f"rejected {data.get('url')}: {'; '.join(errors)}")
         return item
 
-    def _reject(self, adapter, errors: list[str]) -> None:
+    def _reject(self, data: dict, errors: list[str]) -> None:
         if self._rejects is None:
             spider = self.crawler.spider
             uri = self.crawler.settings.get("LIANZHOU_REJECTS_URI")
@@ -111,7 +107,7 @@ class ValidationPipeline:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._rejects = DurableLinesFile(str(path), "ab")
             self.stats.set_value("lianzhou/rejects_file", str(path))
-        line = {"url": adapter.get("url"), "reasons": errors, "item": adapter.asdict()}
+        line = {"url": data.get("url"), "reasons": errors, "item": data}
         self._rejects.write(
             (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
         )

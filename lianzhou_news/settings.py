@@ -118,7 +118,7 @@ EXTENSIONS = {
     "lianzhou_news.extensions.RunSummary": 500,
     "lianzhou_news.extensions.StateRecorder": 510,
     "lianzhou_news.fleet.FleetExtension": 515,  # only with REDIS_URL
-    "spidermon.contrib.scrapy.extensions.Spidermon": 520,
+    "lianzhou_news.monitors.Spidermon": 520,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
