@@ -56,9 +56,10 @@ class StateRecorder:
     time ``item_scraped`` reaches here the feed storage has written the line;
     the article is recorded once ``feedstorage.durable()`` says the line is on
     disk (the engine waits for that before it counts the request done, which
-    the fleet's claims rely on). At a clean finish, columns whose walk reached their last listing page
-    are marked walked, unless an article failed to download this run (it would
-    be missed by later incremental runs, which stop at known articles).
+    the fleet's claims rely on). At a clean finish, columns whose walk reached
+    their last listing page are marked walked, unless an article failed to
+    download this run (it would be missed by later incremental runs, which stop
+    at known articles).
     """
 
     def __init__(self, crawler):
