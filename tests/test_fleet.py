@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -241,6 +242,30 @@ def test_two_workers_share_one_crawl_and_emit_every_article_once(
     assert [(i["article_id"], i["version"], i["change"]) for i in new_lines] == [
         (target.article_id, 2, "updated")
     ]
+
+
+def test_workers_that_extract_in_worker_processes_emit_every_article_once(
+    tmp_path, site, redis_url
+):
+    # A fleet worker's claim is released when Scrapy has finished with the
+    # request, which includes awaiting its extraction in a worker process.
+    workers = [
+        _worker(site, redis_url, tmp_path, name, LIANZHOU_EXTRACT_PROCESSES="1")
+        for name in ("w1", "w2")
+    ]
+    assert [w.wait(timeout=180) for w in workers] == [0, 0]
+    emitted = _emitted(tmp_path)
+    assert set(emitted) == {article.article_id for article in site.articles}
+    assert max(emitted.values()) == 1, emitted.most_common(3)
+    assert [r["healthy"] for r in _reports(tmp_path)] == [True, True]
+    in_workers = [
+        int(m.group(1))
+        for log in tmp_path.glob("w*.log")
+        for m in re.finditer(
+            r"'lianzhou/extraction/in_workers': (\d+)", log.read_text()
+        )
+    ]
+    assert sum(in_workers) >= len(site.articles), "the worker processes extracted"
 
 
 def _start_two_and_kill_w2(site, redis_url, cwd):
