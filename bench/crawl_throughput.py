@@ -24,11 +24,11 @@ import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -156,10 +156,6 @@ def _label(key: str) -> str:
     return f"lianzhou_news, {key[4:]} extractor(s)"
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
@@ -195,11 +191,11 @@ def main(argv=None) -> int:
             rates = [r["pages"] / r["seconds"] for r in runs]
             ratios = [rate / bare for rate, bare in zip(rates, bare_rates, strict=True)]
             print(
-                f"{count:>9} {_label(key):<28} {_median([r['pages'] for r in runs]):>6.0f} "
-                f"{_median([r['seconds'] for r in runs]):>8.2f} {_median(rates):>8.1f} "
-                f"{_median(rates) / _median(bare_rates):>6.2f} "
+                f"{count:>9} {_label(key):<28} {median([r['pages'] for r in runs]):>6.0f} "
+                f"{median([r['seconds'] for r in runs]):>8.2f} {median(rates):>8.1f} "
+                f"{median(rates) / median(bare_rates):>6.2f} "
                 f"{min(ratios):>4.2f}-{max(ratios):<4.2f} "
-                f"{_median([r['cpu_seconds'] for r in runs]):>6.1f} "
+                f"{median([r['cpu_seconds'] for r in runs]):>6.1f} "
                 f"{max(r['peak_rss_mb'] for r in runs):>6.0f} "
                 f"{max(r['peak_tree_mb'] for r in runs):>6.0f}"
             )
@@ -211,7 +207,7 @@ def main(argv=None) -> int:
         # not counted): the rate it could reach given cores to spare for the
         # server and the workers. A bound, not a measured rate.
         per_page = {
-            key: _median([r["cpu_seconds"] / r["pages"] for r in runs]) * 1000
+            key: median([r["cpu_seconds"] / r["pages"] for r in runs]) * 1000
             for key, runs in result["runs"].items()
         }
         print(

@@ -40,7 +40,9 @@ def _compiled_check():
 
 def schema_errors(item) -> list[str]:
     """Every way ``item`` breaks the article schema, as readable strings."""
-    data = dict(item)  # values are plain JSON types already: no deep copy needed
+    # Values are plain JSON types already: a shallow dict, and none made again
+    # for one the validation pipeline has just made.
+    data = item if isinstance(item, dict) else dict(item)
     try:
         _compiled_check()(data)
         return []
