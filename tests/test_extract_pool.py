@@ -148,11 +148,12 @@ def test_pool_tries_a_page_twice_then_says_the_worker_was_lost_and_recovers():
     assert dict(item) == dict(extract_article(good, now=case.fetched_at))
 
 
-def test_pages_in_flight_when_a_worker_dies_are_all_extracted():
+@pytest.mark.parametrize("processes", [1, 2])
+def test_pages_in_flight_when_a_worker_dies_are_all_extracted(processes):
     cases = golden_cases()[:8]
     deadly = cases[0].response()
     deadly = _KillsItsWorker(url=deadly.url, body=deadly.body, headers=deadly.headers)
-    pool = ExtractionPool(1)
+    pool = ExtractionPool(processes)
 
     async def scenario():
         return await asyncio.gather(
@@ -169,6 +170,77 @@ def test_pages_in_flight_when_a_worker_dies_are_all_extracted():
     for case, item in zip(cases[1:], results[1:], strict=True):
         assert not isinstance(item, BaseException), f"{case.name}: {item!r}"
         assert dict(item) == dict(extract_article(case.response(), now=case.fetched_at))
+
+
+def test_a_page_larger_than_the_socket_buffers_comes_back_whole():
+    """Pages and items of megabytes are sent and read in many pieces."""
+    case = golden_cases()[0]
+    page = case.response()
+    html = page.text
+    # Paragraphs of the body, after its first one.
+    first_line = case.expected["body"].splitlines()[0][:12]
+    after = html.index("</p>", html.index(first_line)) + len("</p>")
+    paragraph = "<p>连州市融媒体中心报道。" + "连州" * 2000 + "</p>"
+    big = page.replace(body=(html[:after] + paragraph * 300 + html[after:]).encode())
+    assert len(big.body) > 3_000_000
+    pool = ExtractionPool(2)
+
+    async def scenario():
+        everything = asyncio.gather(
+            pool.extract(big, now=case.fetched_at),
+            pool.extract(page, now=case.fetched_at),
+            pool.extract(big, now=case.fetched_at),
+        )
+        return await asyncio.wait_for(everything, timeout=120)  # a lost piece hangs
+
+    try:
+        results = asyncio.run(scenario())
+    finally:
+        pool.close()
+    expected_big = dict(extract_article(big, now=case.fetched_at))
+    assert len(expected_big["body"]) > 1_000_000
+    assert dict(results[0]) == expected_big == dict(results[2])
+    assert dict(results[1]) == dict(extract_article(page, now=case.fetched_at))
+
+
+def test_a_caller_that_gives_up_leaves_the_next_pages_their_own_items():
+    """Answers come back in order; one nobody waits for any more is skipped,
+    not handed to the next caller."""
+    first, second = golden_cases()[:2]
+    pool = ExtractionPool(1)
+
+    async def scenario():
+        abandoned = asyncio.ensure_future(
+            pool.extract(first.response(), now=first.fetched_at)
+        )
+        await asyncio.sleep(0)  # sent
+        abandoned.cancel()
+        return await pool.extract(second.response(), now=second.fetched_at)
+
+    try:
+        item = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert dict(item) == dict(extract_article(second.response(), now=second.fetched_at))
+
+
+def test_an_error_in_extraction_reaches_the_crawler_as_itself():
+    case = golden_cases()[0]
+    pool = ExtractionPool(1)
+
+    async def scenario():
+        with pytest.raises(TypeError, match="unexpected keyword") as raised:
+            await pool.extract(case.response(), now=case.fetched_at, no_such=1)
+        # The worker is still there for the next page.
+        return raised.value, await pool.extract(case.response(), now=case.fetched_at)
+
+    try:
+        error, item = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert any("in extraction worker" in note for note in error.__notes__)
+    assert pool.restarts == 0
+    assert dict(item) == dict(extract_article(case.response(), now=case.fetched_at))
 
 
 @pytest.mark.parametrize("value", ["-1", "two", "1.5"])
