@@ -1,20 +1,27 @@
 """Crawl throughput, peak memory and incremental cost, against bare Scrapy.
 
     .venv/bin/python bench/crawl_throughput.py [--articles 5000] [--sizes 1000,5000,20000]
+        [--rounds 3] [--extract-processes N] [--tuned-bare]
 
 For each size: a synthetic copy of the site (same templates as the offline
 site, three columns) is served on 127.0.0.1 by a fast static server in its own
 process. Then, with politeness off (no delay, no AutoThrottle, 16 concurrent
-requests), the same machine crawls it twice in the same run:
+requests), the same machine crawls it in turns, ``--rounds`` times:
 
-* baseline: a bare Scrapy spider that follows the same links and yields {url};
+* baseline: a bare Scrapy spider that follows the same links and yields {url},
+  with Scrapy's default settings (and with ``--tuned-bare``, once more with our
+  ``CONCURRENT_ITEMS = 1``);
 * ours: ``scrapy crawl lianzhou`` with its full extraction, pipelines, state
-  store, durable feed export and health monitors.
+  store, durable feed export and health monitors, extraction in the crawler's
+  thread;
+* ours with N extraction workers (``LIANZHOU_EXTRACT_PROCESSES``, default:
+  cores - 1), the backfill setting.
 
-Printed: pages/s of both and their ratio (goal: ours >= 0.85 of bare), peak RSS
-of each crawl (goal: under 250 MB, flat as the size grows), and then the
-requests of a second, incremental run of ours over the unchanged site (goal:
-at most 2 listing pages per column, plus robots.txt).
+Printed: median pages/s of each and their ratio to the baseline's (goal: ours
+>= 0.85 of bare), with the range of the per-round ratios; each crawler
+process's CPU per page; peak memory (goal: under 250 MB, flat as the size
+grows); and the requests of a second, incremental run of ours over the
+unchanged site (goal: at most 2 listing pages per column, plus robots.txt).
 """
 
 from __future__ import annotations
@@ -84,10 +91,11 @@ def _crawl_ours(work: Path, urls: str, env: dict, processes: int, run_id: str):
     return _run(command, work, env)
 
 
-def bench_size(count: int, pools: list[int], rounds: int) -> dict:
+def bench_size(count: int, pools: list[int], rounds: int, tuned_bare: bool) -> dict:
     """Crawl a site of ``count`` articles with bare Scrapy and with ours (once
     per extraction setting in ``pools``), interleaved, ``rounds`` times; each of
-    our runs starts from an empty state store, in its own folder."""
+    our runs starts from an empty state store, in its own folder. ``tuned_bare``:
+    also bare Scrapy with our ``CONCURRENT_ITEMS = 1``."""
     with tempfile.TemporaryDirectory(prefix="lianzhou-bench-") as temp:
         work = Path(temp)
         build_site(work / "site", articles=synthetic_articles(count))
@@ -102,7 +110,8 @@ def bench_size(count: int, pools: list[int], rounds: int) -> dict:
             stdout=subprocess.PIPE,
             text=True,
         )
-        runs: dict[str, list[dict]] = {"bare": [], **{f"ours{n}": [] for n in pools}}
+        bares = {"bare": [], "bare_tuned": []} if tuned_bare else {"bare": []}
+        runs: dict[str, list[dict]] = {**bares, **{f"ours{n}": [] for n in pools}}
         try:
             server.stdout.readline()  # "ready"
             urls = ",".join(
@@ -113,15 +122,17 @@ def bench_size(count: int, pools: list[int], rounds: int) -> dict:
             }
             ours_env = {**plain_env, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
             for round_ in range(rounds):
-                bare_dir = work / f"bare-{round_}"
-                bare_dir.mkdir()
-                bare, _ = _run(
-                    ["scrapy", "runspider", str(BENCH / "bare_spider.py"), "-a", f"start_urls={urls}",
-                     "-O", "bare.jsonl", *FLAT_OUT, *BARE_SETTINGS],
-                    bare_dir,
-                    plain_env,
-                )  # fmt: skip
-                runs["bare"].append(bare)
+                for key in bares:
+                    bare_dir = work / f"{key}-{round_}"
+                    bare_dir.mkdir()
+                    tuned = ["-s", "CONCURRENT_ITEMS=1"] if key == "bare_tuned" else []
+                    bare, _ = _run(
+                        ["scrapy", "runspider", str(BENCH / "bare_spider.py"), "-a", f"start_urls={urls}",
+                         "-O", "bare.jsonl", *FLAT_OUT, *BARE_SETTINGS, *tuned],
+                        bare_dir,
+                        plain_env,
+                    )  # fmt: skip
+                    runs[key].append(bare)
                 for processes in pools:
                     ours_dir = work / f"ours-{processes}-{round_}"
                     ours_dir.mkdir()
@@ -151,6 +162,8 @@ def bench_size(count: int, pools: list[int], rounds: int) -> dict:
 def _label(key: str) -> str:
     if key == "bare":
         return "bare scrapy"
+    if key == "bare_tuned":
+        return "bare, CONCURRENT_ITEMS=1"
     if key == "ours0":
         return "lianzhou_news"
     return f"lianzhou_news, {key[4:]} extractor(s)"
@@ -172,6 +185,12 @@ def main(argv=None) -> int:
         default=3,
         help="interleaved rounds; medians are printed (default: 3)",
     )
+    parser.add_argument(
+        "--tuned-bare",
+        action="store_true",
+        help="also crawl with bare Scrapy given our CONCURRENT_ITEMS = 1, and print"
+        " our ratios against it",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.articles]
     pools = [0, args.extract_processes] if args.extract_processes else [0]
@@ -185,7 +204,7 @@ def main(argv=None) -> int:
     )
     status = 0
     for count in sizes:
-        result = bench_size(count, pools, args.rounds)
+        result = bench_size(count, pools, args.rounds, args.tuned_bare)
         bare_rates = [r["pages"] / r["seconds"] for r in result["runs"]["bare"]]
         for key, runs in result["runs"].items():
             rates = [r["pages"] / r["seconds"] for r in runs]
@@ -206,6 +225,18 @@ def main(argv=None) -> int:
         # What each crawler's own process spends per page (extraction workers
         # not counted): the rate it could reach given cores to spare for the
         # server and the workers. A bound, not a measured rate.
+        if args.tuned_bare:
+            tuned_rate = median(
+                r["pages"] / r["seconds"] for r in result["runs"]["bare_tuned"]
+            )
+            print(
+                f"{'':>9} against bare scrapy with CONCURRENT_ITEMS=1 (as ours): "
+                + ", ".join(
+                    f"{_label(key)} {median(r['pages'] / r['seconds'] for r in runs) / tuned_rate:.2f}"
+                    for key, runs in result["runs"].items()
+                    if key.startswith("ours")
+                )
+            )
         per_page = {
             key: median([r["cpu_seconds"] / r["pages"] for r in runs]) * 1000
             for key, runs in result["runs"].items()
@@ -220,7 +251,7 @@ def main(argv=None) -> int:
         written = [
             r["items"]
             for key in result["runs"]
-            if key != "bare"
+            if key.startswith("ours")
             for r in result["runs"][key]
         ]
         print(
@@ -234,7 +265,7 @@ def main(argv=None) -> int:
         )
         for key, runs in result["runs"].items():
             for run in runs:
-                if key != "bare" and run["log_tail"]:
+                if key.startswith("ours") and run["log_tail"]:
                     status = 1
                     print(f"{key} exited {run['returncode']}:\n{run['log_tail']}")
     return status

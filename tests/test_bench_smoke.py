@@ -3,6 +3,7 @@ bench scripts from rotting, by running each on a tiny size."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,7 @@ def test_crawl_throughput_runs_on_a_tiny_site():
             "1",
             "--extract-processes",
             "1",
+            "--tuned-bare",
         ],
         capture_output=True,
         text=True,
@@ -47,8 +49,18 @@ def test_crawl_throughput_runs_on_a_tiny_site():
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "ratio ours/bare pages/s" in result.stdout
     assert "crawler-process CPU per page: bare scrapy" in result.stdout
-    for crawler in ("bare scrapy", "lianzhou_news ", "lianzhou_news, 1 extractor(s)"):
+    for crawler in (
+        "bare scrapy",
+        "bare, CONCURRENT_ITEMS=1",
+        "lianzhou_news ",
+        "lianzhou_news, 1 extractor(s)",
+    ):
         assert f" {crawler}" in result.stdout
+    assert re.search(
+        r"against bare scrapy with CONCURRENT_ITEMS=1 \(as ours\): lianzhou_news \d\.\d\d, "
+        r"lianzhou_news, 1 extractor\(s\) \d\.\d\d",
+        result.stdout,
+    ), result.stdout
     assert "items written by ours: 60 of 60 (every run: [60, 60])" in result.stdout
     assert (
         "incremental run over the unchanged site: 6 listing, 0 article" in result.stdout
