@@ -27,6 +27,7 @@ import redis
 from scrapy.settings import Settings
 
 from lianzhou_news import requestcodec
+from lianzhou_news import settings as project
 from lianzhou_news.fleet import Fleet
 from lianzhou_news.localsite import build_site, serve
 from lianzhou_news.localsite.build import start_urls
@@ -302,15 +303,26 @@ def test_a_killed_worker_that_stays_down_is_swept_then_settles_on_restart(
 ):
     w1 = _start_two_and_kill_w2(site, redis_url, tmp_path)
     # w1 alone finishes the run: w2's unfinished requests come back to the
-    # queue once its heartbeat expires. An article w2 had reserved but may not
-    # have written is held for it, and w1's run says so.
+    # queue once its heartbeat expires. An article w2 had reserved is held for
+    # it (w2 may or may not have written its line before it died), and w1's
+    # run says so.
     returncode = w1.wait(timeout=180)
     status = _fleet_status(redis_url, tmp_path)
     held = status["held_by_stopped_workers"].get("w2", 0)
     assert returncode == (3 if held else 0)
+    held_ids = _reserved_by(redis_url, "w2")
+    assert len(held_ids) == held
     emitted = _emitted(tmp_path)
     assert max(emitted.values()) == 1
-    assert len(emitted) + held == len(site.articles)
+    everything = {article.article_id for article in site.articles}
+    assert set(emitted) | held_ids == everything
+    written_by_w1 = {
+        item["article_id"]
+        for name, lines in _outputs(tmp_path).items()
+        if ".w1." in name
+        for item in lines
+    }
+    assert not written_by_w1 & held_ids, "w1 wrote an article held for w2"
 
     # w2 comes back under its name: what it wrote is recorded, what it had not
     # is fetched again, and the fleet ends with every article exactly once.
@@ -319,6 +331,15 @@ def test_a_killed_worker_that_stays_down_is_swept_then_settles_on_restart(
     assert set(emitted) == {article.article_id for article in site.articles}
     assert max(emitted.values()) == 1
     assert _fleet_status(redis_url, tmp_path)["held_by_stopped_workers"] == {}
+
+
+def _reserved_by(redis_url, worker: str) -> set[str]:
+    """Ids of the articles the workers' fleet holds reserved for ``worker``."""
+    settings = Settings(
+        {"REDIS_URL": redis_url, "LIANZHOU_REDIS_PREFIX": project.LIANZHOU_REDIS_PREFIX}
+    )
+    fleet = Fleet.connect(settings, "lianzhou")
+    return {i for i, entry in fleet.reservations() if entry["worker"] == worker}
 
 
 def _fleet(redis_url, worker, lock_dir) -> Fleet:
