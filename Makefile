@@ -25,7 +25,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/compare_peers.py
-	$(PY) bench/crawl_throughput.py --sizes 1000,5000,20000
+	$(PY) bench/crawl_throughput.py --sizes 1000,5000,20000 --tuned-bare
 	$(PY) bench/state_memory.py
 
 lint: $(STAMP)
