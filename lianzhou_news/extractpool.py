@@ -131,7 +131,7 @@ def _context():
 class _Worker:
     """One worker process and the crawler's end of its socket."""
 
-    def __init__(self, context):
+    def __init__(self, context, on_death):
         ours, theirs = socket.socketpair()
         self.process = context.Process(
             target=_serve, args=(theirs,), name="lianzhou-extract", daemon=True
@@ -145,8 +145,7 @@ class _Worker:
         #: Futures of the pages sent, in the order the answers will come.
         self.pending: deque[asyncio.Future] = deque()
         self.alive = True
-        #: It died (rather than being closed).
-        self.lost = False
+        self._on_death = on_death
         self._loop: asyncio.AbstractEventLoop | None = None
         self._received = bytearray()
         self._unsent = bytearray()
@@ -230,26 +229,24 @@ class _Worker:
         """The worker is gone: every page it held fails with ``_WorkerDied``."""
         if not self.alive:
             return
-        self.alive = False
-        self.lost = True
-        self._stop_watching()
-        self.sock.close()
+        self._disconnect()
+        self._on_death()
         while self.pending:
             future = self.pending.popleft()
             if not future.done():
                 future.set_exception(_WorkerDied())
 
-    def _stop_watching(self) -> None:
+    def _disconnect(self) -> None:
+        self.alive = False
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self.sock)
             if self._unsent:
                 self._loop.remove_writer(self.sock)
+        self.sock.close()  # a live worker reads the end of its input and exits
 
     def close(self, timeout: float) -> None:
         if self.alive:
-            self.alive = False
-            self._stop_watching()
-            self.sock.close()  # the worker reads the end of its input and exits
+            self._disconnect()
             for future in self.pending:
                 future.cancel()
             self.pending.clear()
@@ -270,13 +267,12 @@ class ExtractionPool:
         self.processes = processes
         self._workers: list[_Worker] = []
         self._context = None
-        self._replaced = 0
+        #: Workers that died (each is replaced when the next page comes).
+        self.restarts = 0
         self._retrying = asyncio.Lock()
 
-    @property
-    def restarts(self) -> int:
-        """Workers that died (each is replaced when the next page comes)."""
-        return self._replaced + sum(worker.lost for worker in self._workers)
+    def _worker_died(self) -> None:
+        self.restarts += 1
 
     def start(self) -> None:
         """Start the workers now, so that they are ready when the first article
@@ -287,11 +283,10 @@ class ExtractionPool:
         for worker in [w for w in self._workers if not w.alive]:
             self._workers.remove(worker)
             worker.close(timeout=1)
-            self._replaced += 1
         if self._context is None:
             self._context = _context()
         while len(self._workers) < self.processes:
-            self._workers.append(_Worker(self._context))
+            self._workers.append(_Worker(self._context, self._worker_died))
         return self._workers
 
     async def extract(self, response: TextResponse, **kwargs) -> ArticleItem:
@@ -326,5 +321,4 @@ class ExtractionPool:
     def close(self) -> None:
         for worker in self._workers:
             worker.close(timeout=5)
-        self._replaced = self.restarts
         self._workers.clear()

@@ -296,12 +296,14 @@ class PlatformNewsSpider(scrapy.Spider):
         this run (and the column is not marked walked, so the next run tries
         again). Named in the report with its reason."""
         stats = self.crawler.stats
-        reason = failure_reason(failure)
         stats.inc_value("lianzhou/listing/failed")
-        failed = stats.get_value("lianzhou/listing/failed_urls") or []
-        if len(failed) < 200:
-            failed.append({"url": failure.request.url, "reason": reason})
-            stats.set_value("lianzhou/listing/failed_urls", failed)
+        _name_in_report(
+            stats,
+            "lianzhou/listing/failed_urls",
+            failure.request.url,
+            failure_reason(failure),
+            limit=200,
+        )
 
     def parse_listing(self, response: Response):
         stats = self.crawler.stats
@@ -420,10 +422,15 @@ class PlatformNewsSpider(scrapy.Spider):
         stats.inc_value(f"lianzhou/article/failed/{reason}")
         if self.fleet is not None and not self.fleet.unavailable:
             self.fleet.note_failure()
-        failed = stats.get_value("lianzhou/article/failed_urls") or []
-        if len(failed) < 500:
-            failed.append({"url": url, "reason": reason})
-            stats.set_value("lianzhou/article/failed_urls", failed)
+        _name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
+
+
+def _name_in_report(stats, key: str, url: str, reason: str, limit: int) -> None:
+    """Add ``{url, reason}`` to the stats list the run report shows, up to ``limit``."""
+    named = stats.get_value(key) or []
+    if len(named) < limit:
+        named.append({"url": url, "reason": reason})
+        stats.set_value(key, named)
 
 
 def failure_reason(failure) -> str:
