@@ -1,4 +1,5 @@
-"""RunSummary: one closing line that says what a run wrote and where."""
+"""Run extensions: the closing summary line, the quiet drop log, and the
+recorder that writes emitted articles into the state store."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
 from . import feedstorage
+from .pipelines import ChangeTrackingPipeline
+from .run import RunContext
 from .state import content_hash
 
 logger = logging.getLogger(__name__)
 
 
 class RunSummary:
+    """One closing line: articles written and where, listing pages read,
+    duplicates and invalid items dropped, finish reason."""
+
     def __init__(self, crawler):
         self.crawler = crawler
+        self.run = RunContext.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -25,8 +32,7 @@ class RunSummary:
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
-        feeds = [str(uri) for uri in self.crawler.settings.getdict("FEEDS")]
-        targets = [spider.run_path(uri) for uri in feeds]
+        targets = self.run.outputs
         logger.info(
             "lianzhou: %d articles written to %s (listing pages %d, duplicates dropped %d,"
             " invalid dropped %d, finish reason %s)",
@@ -59,40 +65,48 @@ class StateRecorder:
     the fleet's claims rely on). At a clean finish, columns whose walk reached
     their last listing page are marked walked, unless an article failed to
     download this run (it would be missed by later incremental runs, which stop
-    at known articles).
+    at known articles): ``RunContext.finish``, once the feeds are closed.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self._write_failures = feedstorage.write_failures()
+        self.run = RunContext.of(crawler)
+        self.tracking: ChangeTrackingPipeline | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
+    def spider_opened(self, spider):
+        # Pipelines exist once the engine does: ask for the one that hashed.
+        self.tracking = self.crawler.get_item_pipeline(ChangeTrackingPipeline)
+
     async def item_scraped(self, item, response, spider):
-        failures = feedstorage.write_failures()
-        if failures != self._write_failures:
+        if self.run.feed_writes.take_failure():
             # The feed could not write this item's line: not recorded, so it is
             # not lost (the next run fetches it again), and the run is unhealthy.
-            self._write_failures = failures
             self._not_written(item, "was not written to the feed (see the error above)")
             return
-        store = spider.store
+        store = self.run.store
         if store is not None:
             if not await feedstorage.durable():
                 self._not_written(item, "may not be on disk: syncing the feed failed")
                 return
             # Hashed once, by the change-tracking pipeline; recomputed only if
             # that pipeline was switched off.
-            digest = store.pending_hashes.pop(item["article_id"], None) or content_hash(
-                item
-            )
+            digest = (
+                self.tracking and self.tracking.take_digest(item["article_id"])
+            ) or content_hash(item)
             store.record(
-                item["article_id"], item["url"], digest, item["version"], spider.run_id
+                item["article_id"],
+                item["url"],
+                digest,
+                item["version"],
+                self.run.run_id,
             )
 
     def _not_written(self, item, why: str) -> None:
@@ -104,11 +118,4 @@ class StateRecorder:
         )
 
     def spider_closed(self, spider, reason):
-        store = spider.store
-        if store is None:
-            return
-        failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
-        if reason == "finished" and not failed:
-            store.mark_columns_walked(spider.walked_columns, spider.run_id)
-        store.close_run(spider.run_id)
-        store.close()
+        self.run.finish(reason)

@@ -15,6 +15,10 @@ for the next). ``extensions.StateRecorder`` awaits it before recording an
 article, so the state store never knows an article whose line could still be
 lost. Files are synced once more when closed. Used for ``file://`` and plain
 paths, including ``-o``/``-O``, and for the rejects file.
+
+A failed open, write or sync is reported to the file's owner (``on_failure``:
+for a crawl's feeds, the run's ``FeedWrites``, which the recorder asks before
+recording each article) and counted process-wide in ``write_failures()``.
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ import threading
 
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from .run import RunContext
+
 #: Feed writes that failed in this process (a folder that cannot be made, a
-#: full disk): ``extensions.StateRecorder`` records an article only if none
-#: failed while its line was being written, so an article whose line is not on
-#: disk is never marked seen (the next run fetches it again).
+#: full disk), for diagnostics; each is also reported to its file's owner.
 _failures = 0
 
 
@@ -57,7 +61,7 @@ def _sync_open_files() -> bool:
                 try:
                     os.fsync(handle.fileno())
                 except OSError:
-                    _count_failure()
+                    handle.failed()
                     ok = False
     return ok
 
@@ -111,14 +115,21 @@ async def durable() -> bool:
 class DurableLinesFile:
     """The minimal binary file interface Scrapy's exporters use."""
 
-    def __init__(self, path: str, mode: str):
+    def __init__(self, path: str, mode: str, on_failure=None):
         flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if "w" in mode else os.O_APPEND)
         self.name = path
+        self._on_failure = on_failure
         self._fd = os.open(path, flags, 0o644)
         self.closed = False
         self.dirty = False
         with _lock:
             _open_files.add(self)
+
+    def failed(self) -> None:
+        """A write or sync of this file failed: counted, and its owner told."""
+        _count_failure()
+        if self._on_failure is not None:
+            self._on_failure()
 
     def write(self, data: bytes) -> int:
         view = memoryview(data)
@@ -127,7 +138,7 @@ class DurableLinesFile:
                 written = os.write(self._fd, view)
                 view = view[written:]
         except OSError:
-            _count_failure()
+            self.failed()
             raise
         self.dirty = True
         return len(data)
@@ -146,7 +157,7 @@ class DurableLinesFile:
             try:
                 os.fsync(self._fd)
             except OSError:
-                _count_failure()
+                self.failed()
                 raise
             finally:
                 os.close(self._fd)
@@ -154,13 +165,26 @@ class DurableLinesFile:
 
 
 class DurableFileFeedStorage(FileFeedStorage):
+    """Scrapy's file storage, writing through a ``DurableLinesFile`` whose
+    failures are reported to the run (``run.FeedWrites``)."""
+
+    on_failure = None
+
+    @classmethod
+    def from_crawler(cls, crawler, uri, *, feed_options=None):
+        storage = cls(uri, feed_options=feed_options)
+        storage.on_failure = RunContext.of(crawler).feed_writes.failed
+        return storage
+
     def open(self, spider):
         try:
             # exist_ok: workers of a fleet sharing a folder may create it at once
             # (Scrapy's own storage fails on that race).
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             super().open(spider).close()  # applies the write mode (truncate or not)
-            return DurableLinesFile(self.path, "ab")
+            return DurableLinesFile(self.path, "ab", on_failure=self.on_failure)
         except OSError:
             _count_failure()
+            if self.on_failure is not None:
+                self.on_failure()
             raise

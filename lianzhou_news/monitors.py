@@ -28,6 +28,7 @@ from spidermon.contrib.scrapy.monitors import (
 from spidermon.core.actions import Action
 
 from .items import FIELD_ORDER
+from .run import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -173,15 +174,16 @@ class WriteRunReport(Action):
     def run_action(self):
         crawler = self.data.crawler
         spider = self.data.spider
+        run = RunContext.of(crawler)
         stats = crawler.stats.get_stats()
         failures = [
             f"{result.monitor.name}: {_reason(result)}"
             for result in self.result.monitors_failed_results
         ]
-        report = build_report(stats, spider, failures)
+        report = build_report(stats, spider.name, run.run_id, failures)
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
-            path = Path(spider.run_path(uri))
+            path = Path(run.path(uri))
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(
                 json.dumps(report, ensure_ascii=False, indent=2) + "\n",
@@ -209,7 +211,7 @@ def _sum(stats: dict, prefix: str) -> int:
     )
 
 
-def build_report(stats: dict, spider, failures: list[str]) -> dict:
+def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> dict:
     started, finished = stats.get("start_time"), stats.get("finish_time")
     emitted = stats.get("item_scraped_count", 0)
     coverage = {}
@@ -243,8 +245,8 @@ def build_report(stats: dict, spider, failures: list[str]) -> dict:
         "parse": _sum(stats, "spider_exceptions/"),
     }
     return {
-        "run_id": spider.run_id,
-        "spider": spider.name,
+        "run_id": run_id,
+        "spider": spider,
         "started_at": _iso(started),
         "finished_at": _iso(finished),
         "duration_seconds": round((finished - started).total_seconds(), 3)

@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from .feedstorage import DurableLinesFile
 from .items import FIELD_ORDER, article_schema
 from .processors import to_simplified
+from .run import RunContext
 from .state import content_hash
 
 
@@ -77,6 +78,7 @@ class ValidationPipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.run = RunContext.of(crawler)
         self._rejects = None
 
     @classmethod
@@ -101,13 +103,14 @@ class ValidationPipeline:
 
     def _reject(self, data: dict, errors: list[str]) -> None:
         if self._rejects is None:
-            spider = self.crawler.spider
             uri = self.crawler.settings.get("LIANZHOU_REJECTS_URI")
             if not uri:
                 return
-            path = Path(spider.run_path(uri))
+            path = Path(self.run.path(uri))
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._rejects = DurableLinesFile(str(path), "ab")
+            self._rejects = DurableLinesFile(
+                str(path), "ab", on_failure=self.run.feed_writes.failed
+            )
             self.stats.set_value("lianzhou/rejects_file", str(path))
         line = {"url": data.get("url"), "reasons": errors, "item": data}
         self._rejects.write(
@@ -209,18 +212,27 @@ class ChangeTrackingPipeline:
     an unchanged one is dropped (counted as ``lianzhou/items/unchanged``) and only
     its last-seen time moves. Identity is the article id, never the URL. The
     state is written later, by ``extensions.StateRecorder``, once the item's line
-    is in the output file.
+    is in the output file, and it asks this pipeline for the hash
+    (``take_digest``) instead of hashing the item again.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.store = RunContext.of(crawler).store
+        # article id -> content hash, from reserve() until the recorder takes it.
+        self._digests: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def take_digest(self, article_id: str) -> str | None:
+        """The content hash this pipeline computed for an emitted article
+        (once: the recorder takes it when the article's line is on disk)."""
+        return self._digests.pop(article_id, None)
+
     def process_item(self, item):
-        store = self.crawler.spider.store
+        store = self.store
         if store is None:  # state disabled (LIANZHOU_STATE_DIR = "")
             item["version"], item["change"] = None, None
             return item
@@ -253,6 +265,6 @@ class ChangeTrackingPipeline:
             )
         item["version"] = detail
         item["change"] = "new" if detail == 1 else "updated"
-        store.pending_hashes[article_id] = digest
+        self._digests[article_id] = digest
         stats.inc_value(f"lianzhou/items/{item['change']}")
         return item

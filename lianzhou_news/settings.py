@@ -71,6 +71,8 @@ REMOTE_CONTROL_ENABLED = False
 # line names no feed: `scrapy crawl lianzhou -O file.jsonl` writes file.jsonl
 # alone, as in any Scrapy project. Set it to "" to write no default feed.
 LIANZHOU_OUTPUT_URI = "output/%(name)s/%(run_id)s.jsonl"
+# %(run_id)s in a feed URI is the run's id (lianzhou_news.run).
+FEED_URI_PARAMS = "lianzhou_news.run.feed_uri_params"
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o/-O: Chinese as UTF-8, no \u escapes
 FEED_EXPORT_FIELDS = FIELD_ORDER  # the same columns, in schema order, on every line
 

@@ -150,9 +150,6 @@ class StateStore:
         # and a crawl saves an fsync per article.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-        #: article id -> content hash, handed from the change-tracking pipeline
-        #: to the recorder so that an item is hashed once.
-        self.pending_hashes: dict[str, str] = {}
 
     def close(self) -> None:
         self.db.close()

@@ -7,13 +7,10 @@ lives in ``lianzhou_news.extract``.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -24,21 +21,11 @@ from ..extract import (
     extract_listing,
     listing_page_url,
 )
-from ..extractpool import ExtractionPool, ExtractionWorkerLost
-from ..fleet import Fleet, RedisStateStore
+from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
-from ..state import StateStore, new_run_id
+from ..run import RunContext, configure_settings
 
 _PAGE_NUMBER_PREFIX = "index_"
-ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-
-
-class _RunPlaceholders(dict):
-    def __missing__(self, key):
-        return f"%({key})s"
-
-
-_RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def page_number(url: str) -> int:
@@ -132,153 +119,27 @@ class PlatformNewsSpider(scrapy.Spider):
         self.allowed_domains = sorted(
             {urlsplit(url).hostname for url in self.start_urls}
         )
-        if run_id is not None and not _RUN_ID_RE.match(run_id):
-            # It names files: no slashes, no dots at the start, nothing exotic.
-            raise ValueError(f"run_id: {run_id!r} must match {_RUN_ID_RE.pattern}")
-        self.run_id = run_id
-        #: Columns whose last listing page this run reached.
-        self.walked_columns: set[str] = set()
-        #: The state store (``lianzhou_news.state``), or None when disabled.
-        self.store: StateStore | RedisStateStore | None = None
-        #: This worker's fleet membership in distributed mode (``REDIS_URL``).
-        self.fleet: Fleet | None = None
-        #: Worker processes extracting articles (``LIANZHOU_EXTRACT_PROCESSES``),
-        #: or None: extraction in the crawler's own thread.
-        self.extraction: ExtractionPool | None = None
+        #: The ``-a run_id`` argument, checked when the run opens.
+        self.run_id_argument = run_id
+        #: The run this spider crawls for (``lianzhou_news.run``): its state
+        #: store, fleet membership and extraction pool. Set by ``from_crawler``.
+        self.run: RunContext | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        if settings.get("TWISTED_REACTOR") != ASYNCIO_REACTOR:
-            # The feed's background sync and the extraction workers report
-            # back through asyncio.
-            raise ValueError(
-                f"TWISTED_REACTOR: lianzhou_news needs Scrapy's default {ASYNCIO_REACTOR}"
-            )
-        spider._start_extraction_pool(settings)
-        jobdir = settings.get("JOBDIR")
-        if settings.get("REDIS_URL"):
-            spider._join_fleet(settings)
-            return spider
-        if not spider.run_id:
-            spider.run_id = f"job-{Path(jobdir).name}" if jobdir else new_run_id()
-        outputs = [spider.run_path(uri) for uri in settings.getdict("FEEDS")]
-        uri = settings.get("LIANZHOU_OUTPUT_URI")
-        if uri and "://" not in uri and not jobdir:
-            output = Path(spider.run_path(uri))
-            if output.exists():
-                # Feeds overwrite; an earlier run's items must never be lost to a reused id.
-                raise ValueError(f"{output} exists already: choose another -a run_id")
-        state_dir = settings.get("LIANZHOU_STATE_DIR")
-        if state_dir:
-            spider.store = StateStore(state_dir, spider.name)  # raises StateLocked
-            for note in spider.store.open_run(spider.run_id, outputs):
-                spider.logger.warning("reconciled an interrupted run: %s", note)
+        spider.run = RunContext.open(crawler, spider.run_id_argument)
         return spider
-
-    def _start_extraction_pool(self, settings) -> None:
-        """``LIANZHOU_EXTRACT_PROCESSES`` > 0: extract in worker processes."""
-        value = settings.get("LIANZHOU_EXTRACT_PROCESSES", 0)
-        try:
-            processes = int(value)
-        except (TypeError, ValueError):
-            processes = -1
-        if processes < 0:
-            raise ValueError(
-                f"LIANZHOU_EXTRACT_PROCESSES: expected 0 (extract in the crawler) "
-                f"or a number of worker processes, got {value!r}"
-            )
-        if processes:
-            self.extraction = ExtractionPool(processes)
-            self.crawler.signals.connect(
-                self.extraction.start, signal=signals.spider_opened
-            )
-            self.crawler.signals.connect(
-                self._close_extraction_pool, signal=signals.spider_closed
-            )
-
-    def _close_extraction_pool(self) -> None:
-        restarts = self.extraction.restarts
-        self.extraction.close()
-        if restarts:
-            self.crawler.stats.set_value("lianzhou/extraction/pool_restarts", restarts)
-
-    def _join_fleet(self, settings) -> None:
-        """Distributed mode: join the fleet run in Redis (``lianzhou_news.fleet``)."""
-        if settings.get("JOBDIR"):
-            raise ValueError(
-                "JOBDIR and REDIS_URL exclude each other: a fleet's queue is in Redis"
-            )
-        self.fleet = Fleet.connect(settings, self.name)
-        self.fleet.join(
-            settings.get("LIANZHOU_WORKER"),
-            settings.get("LIANZHOU_STATE_DIR") or "state",
-            self.run_id,
-        )
-        self.run_id = f"{self.fleet.run}.{self.fleet.worker}"
-        if not _RUN_ID_RE.match(self.run_id):
-            raise ValueError(
-                f"worker {self.fleet.worker!r}: names files, so it must match "
-                f"{_RUN_ID_RE.pattern}"
-            )
-        self.fleet.register_outputs(
-            [self.run_path(uri) for uri in settings.getdict("FEEDS")]
-        )
-        self.store = RedisStateStore(self.fleet, self.crawler)
-        settled = self.fleet.recover()
-        if any(settled.values()):
-            self.logger.warning(
-                "fleet: settled what an earlier %s left: %d request(s) queued again, "
-                "%d article(s) recorded from its file, %d queued to fetch again",
-                self.fleet.worker,
-                settled["requeued"],
-                settled["recorded"],
-                settled["released"],
-            )
-        self.logger.info(
-            "fleet: worker %s in run %s of %s",
-            self.fleet.worker,
-            self.fleet.run,
-            settings.get("REDIS_URL"),
-        )
 
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
-        distributed = bool(settings.get("REDIS_URL"))
-        if distributed:
-            # scrapy-redis holds the queue and the duplicate filter; the fleet
-            # module adds claims, so that a dead worker's requests come back.
-            for name, value in {
-                "SCHEDULER": "lianzhou_news.fleet.FleetScheduler",
-                "SCHEDULER_QUEUE_CLASS": "lianzhou_news.fleet.ClaimingQueue",
-                "SCHEDULER_PERSIST": True,
-                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-                # JSON, not scrapy-redis's default pickle: unpickling what a
-                # shared Redis holds would let anyone who can write to it run code.
-                "SCHEDULER_SERIALIZER": "lianzhou_news.requestcodec",
-            }.items():
-                settings.set(name, value, priority="spider")
-        # Called before the settings freeze and after -o/-O have set FEEDS.
-        uri = settings.get("LIANZHOU_OUTPUT_URI")
-        if uri and not settings.getdict("FEEDS"):
-            # A JOBDIR job, or a fleet worker, appends when resumed (restarted);
-            # a plain run starts its own file.
-            overwrite = not settings.get("JOBDIR") and not distributed
-            feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
-            settings.set("FEEDS", {uri: feed}, priority="spider")
-
-    def run_path(self, uri: str) -> str:
-        """A path setting with this run's ``%(name)s`` and ``%(run_id)s`` filled in
-        (other placeholders, such as Scrapy's ``%(time)s``, are left as written)."""
-        return str(uri) % _RunPlaceholders(name=self.name, run_id=self.run_id or "")
+        configure_settings(settings)
 
     async def start(self):
-        if self.fleet is not None and not self.fleet.claim_seed():
-            self.logger.info(
-                "fleet: run %s is seeded already; joining it", self.fleet.run
-            )
+        fleet = self.run.fleet
+        if fleet is not None and not fleet.claim_seed():
+            self.logger.info("fleet: run %s is seeded already; joining it", fleet.run)
             return
         for url in self.start_urls:
             yield self._listing_request(url)
@@ -326,9 +187,10 @@ class PlatformNewsSpider(scrapy.Spider):
         settings = self.crawler.settings
         revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
         refetch_after = timedelta(days=settings.getfloat("LIANZHOU_REFETCH_AFTER_DAYS"))
+        store = self.run.store
         unknown_here = False
         for entry in listing.entries:
-            known = self.store.known(entry.article_id) if self.store else None
+            known = store.known(entry.article_id) if store else None
             unknown_here = unknown_here or known is None
             if (
                 self.full
@@ -357,18 +219,15 @@ class PlatformNewsSpider(scrapy.Spider):
         if page == 1 and listing.declared_items:
             stats.set_value(f"lianzhou/column{column}/declared", listing.declared_items)
         if not has_next:
-            self.walked_columns.add(column)
-            if self.fleet is not None and not self.fleet.unavailable:
-                # Fleet-wide: whichever worker ends the run marks it walked.
-                self.fleet.note_walked([column])
+            self.run.column_walked(column)
             if pages_read + 1 == page:
                 # Every page of this column was read in this run: its links
                 # can be held against what its pager declared.
                 stats.set_value(f"lianzhou/column{column}/walked_whole", True)
         elif (
             self.full
-            or self.store is None
-            or not self.store.column_walked(column)
+            or store is None
+            or not store.column_walked(column)
             or unknown_here
             or next_page <= revisit_pages
         ):
@@ -392,17 +251,16 @@ class PlatformNewsSpider(scrapy.Spider):
             "selectors": self.selectors,
             "loader_class": self.loader_class,
         }
-        if self.extraction is None:
+        pool = self.run.extraction
+        if pool is None:
             item = extract_article(response, **options)
         else:
             try:
-                item = await self.extraction.extract(response, **options)
+                item = await pool.extract(response, **options)
             except ExtractionWorkerLost:
                 self._count_article_failure(response.url, "extraction worker lost")
                 return
             self.crawler.stats.inc_value("lianzhou/extraction/in_workers")
-        if self.fleet is not None:
-            self.fleet.sources[item] = response.request
         yield item
 
     def article_failed(self, failure):
@@ -420,8 +278,7 @@ class PlatformNewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
-        if self.fleet is not None and not self.fleet.unavailable:
-            self.fleet.note_failure()
+        self.run.article_failed()
         _name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
 
 
