@@ -168,13 +168,17 @@ class DurableFileFeedStorage(FileFeedStorage):
     """Scrapy's file storage, writing through a ``DurableLinesFile`` whose
     failures are reported to the run (``run.FeedWrites``)."""
 
-    on_failure = None
+    crawler = None
 
     @classmethod
     def from_crawler(cls, crawler, uri, *, feed_options=None):
         storage = cls(uri, feed_options=feed_options)
-        storage.on_failure = RunContext.of(crawler).feed_writes.failed
+        storage.crawler = crawler
         return storage
+
+    def on_failure(self) -> None:
+        if self.crawler is not None:
+            RunContext.of(self.crawler).feed_writes.failed()
 
     def open(self, spider):
         try:
@@ -185,6 +189,5 @@ class DurableFileFeedStorage(FileFeedStorage):
             return DurableLinesFile(self.path, "ab", on_failure=self.on_failure)
         except OSError:
             _count_failure()
-            if self.on_failure is not None:
-                self.on_failure()
+            self.on_failure()
             raise
