@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m lianzhou_news.demo
+	$(PY) -m localsite.demo
 
 test: $(STAMP)
 	$(PY) -m pytest

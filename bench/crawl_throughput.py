@@ -40,8 +40,8 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lianzhou_news.localsite import build_site  # noqa: E402
-from lianzhou_news.localsite.content import COLUMNS, synthetic_articles  # noqa: E402
+from localsite import build_site  # noqa: E402
+from localsite.content import COLUMNS, synthetic_articles  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 FLAT_OUT = [

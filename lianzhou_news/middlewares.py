@@ -1,4 +1,4 @@
-"""Downloader middleware: Scrapy's retry, with backoff, and truncated pages retried.
+"""Downloader middlewares: retry with backoff, named redirect loops, request kinds and blocks.
 
 County portals fail in bursts (a restarting server, a busy CMS): retrying at
 once mostly fails again. ``BackoffRetryMiddleware`` is Scrapy's RetryMiddleware
@@ -11,6 +11,10 @@ An HTML page that ends before ``</html>`` was probably cut short in transit
 even though its length matched: it is retried like a transient error. If it
 is still cut after the retries, it is passed on (the extractor flags it
 ``page:truncated``) and the give-up is logged as a warning, not an error.
+
+``RedirectLoopMiddleware`` names a redirect loop instead of losing the article
+to it; ``BlockDetector`` counts requests by kind and spots block pages (its
+stats feed the ``Not blocked`` monitor and the run report).
 """
 
 from __future__ import annotations
@@ -91,4 +95,57 @@ class RedirectLoopMiddleware:
             visited = [*request.meta.get("redirect_urls", []), request.url]
             if location in visited:
                 raise IgnoreRequest(f"redirect loop: {request.url} -> {location}")
+        return response
+
+
+#: Markers of a JavaScript challenge page served instead of content.
+CHALLENGE_MARKERS = (
+    "请稍候",
+    "請稍候",
+    "安全验证",
+    "安全驗證",
+    "正在验证",
+    "checking your browser",
+)
+#: Status codes portals answer scripted clients with when they block them.
+BLOCK_STATUSES = (403, 405, 412, 429)
+
+
+class BlockDetector:
+    """Downloader middleware: count requests by kind, and spot blocks.
+
+    Request kinds (``listing``, ``article``, ``other`` such as robots.txt) go to
+    ``lianzhou/requests/<kind>``; a response with a blocking status or a
+    JavaScript challenge body counts as ``lianzhou/errors/blocked``.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_request(self, request, spider=None):
+        self.stats.inc_value(
+            f"lianzhou/requests/{request.meta.get('lianzhou_kind', 'other')}"
+        )
+
+    def process_response(self, request, response, spider=None):
+        blocked = response.status in BLOCK_STATUSES
+        if (
+            not blocked
+            and len(response.body) < 20_000
+            and response.status in (200, 202, 503)
+        ):
+            head = response.body[:20_000].decode("utf-8", "ignore").lower()
+            blocked = "<script" in head and any(
+                m.lower() in head for m in CHALLENGE_MARKERS
+            )
+        if blocked:
+            self.stats.inc_value("lianzhou/errors/blocked")
+            urls = self.stats.get_value("lianzhou/blocked_urls") or []
+            if len(urls) < 20:
+                urls.append({"url": response.url, "status": response.status})
+                self.stats.set_value("lianzhou/blocked_urls", urls)
         return response

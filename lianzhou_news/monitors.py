@@ -1,20 +1,18 @@
-"""Run health: spidermon monitors at spider close, and the run report they feed.
+"""Run health: spidermon monitors and their suite, run at spider close, and its extension.
 
 spidermon's own monitors do the generic checks (finish reason, error count,
-field coverage); two of ours check what only this crawler knows: that the site
-did not block us, and that listings that were found led to articles that
-parsed. ``WriteRunReport`` (a spidermon action, so it sees every monitor's
-outcome) writes ``output/<spider>/<run-id>.report.json`` and records the
-verdict in the stats, where the ``crawl`` command reads it for its exit status.
+field coverage); ours check what only this crawler knows: that the site did
+not block us (``BlockDetector`` in middlewares.py counts blocks), that
+listings that were found led to articles that parsed, that columns read to
+their end are complete, and that no article is held by a stopped worker.
+The suite ends with ``WriteRunReport`` (report.py), which sees every
+monitor's outcome. ``Spidermon`` is spidermon's extension with field coverage
+counted cheaply; it stays beside the monitors it feeds.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import ClassVar
 
 from itemadapter import ItemAdapter
@@ -25,64 +23,8 @@ from spidermon.contrib.scrapy.monitors import (
     FieldCoverageMonitor,
     FinishReasonMonitor,
 )
-from spidermon.core.actions import Action
 
-from .items import FIELD_ORDER
-from .run import RunContext
-
-logger = logging.getLogger(__name__)
-
-#: Markers of a JavaScript challenge page served instead of content.
-CHALLENGE_MARKERS = (
-    "请稍候",
-    "請稍候",
-    "安全验证",
-    "安全驗證",
-    "正在验证",
-    "checking your browser",
-)
-#: Status codes portals answer scripted clients with when they block them.
-BLOCK_STATUSES = (403, 405, 412, 429)
-
-
-class BlockDetector:
-    """Downloader middleware: count requests by kind, and spot blocks.
-
-    Request kinds (``listing``, ``article``, ``other`` such as robots.txt) go to
-    ``lianzhou/requests/<kind>``; a response with a blocking status or a
-    JavaScript challenge body counts as ``lianzhou/errors/blocked``.
-    """
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
-    def process_request(self, request, spider=None):
-        self.stats.inc_value(
-            f"lianzhou/requests/{request.meta.get('lianzhou_kind', 'other')}"
-        )
-
-    def process_response(self, request, response, spider=None):
-        blocked = response.status in BLOCK_STATUSES
-        if (
-            not blocked
-            and len(response.body) < 20_000
-            and response.status in (200, 202, 503)
-        ):
-            head = response.body[:20_000].decode("utf-8", "ignore").lower()
-            blocked = "<script" in head and any(
-                m.lower() in head for m in CHALLENGE_MARKERS
-            )
-        if blocked:
-            self.stats.inc_value("lianzhou/errors/blocked")
-            urls = self.stats.get_value("lianzhou/blocked_urls") or []
-            if len(urls) < 20:
-                urls.append({"url": response.url, "status": response.status})
-                self.stats.set_value("lianzhou/blocked_urls", urls)
-        return response
+from .report import WriteRunReport
 
 
 @monitors.name("Not blocked")
@@ -166,136 +108,6 @@ class FleetSettledMonitor(Monitor):
             "name (LIANZHOU_WORKER), or give them back with `scrapy fleet SPIDER "
             "--release WORKER`",
         )
-
-
-class WriteRunReport(Action):
-    """Write the run report next to the run's output, with the health verdict."""
-
-    def run_action(self):
-        crawler = self.data.crawler
-        spider = self.data.spider
-        run = RunContext.of(crawler)
-        stats = crawler.stats.get_stats()
-        failures = [
-            f"{result.monitor.name}: {_reason(result)}"
-            for result in self.result.monitors_failed_results
-        ]
-        report = build_report(stats, spider.name, run.run_id, failures)
-        uri = crawler.settings.get("LIANZHOU_REPORT_URI")
-        if uri:
-            path = Path(run.path(uri))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                encoding="utf-8",
-            )
-            logger.info(
-                "lianzhou: run report written to %s (healthy: %s)",
-                path,
-                report["healthy"],
-            )
-        crawler.stats.set_value("lianzhou/healthy", report["healthy"])
-        for reason in report["unhealthy_reasons"]:
-            logger.error("lianzhou: unhealthy run: %s", reason)
-
-
-def _reason(result) -> str:
-    text = (result.error or result.reason or "").strip().splitlines()
-    # The assertion's message is the last line of unittest's traceback.
-    return text[-1].split(": ", 1)[-1] if text else "failed"
-
-
-def _sum(stats: dict, prefix: str) -> int:
-    return sum(
-        v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int)
-    )
-
-
-def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> dict:
-    started, finished = stats.get("start_time"), stats.get("finish_time")
-    emitted = stats.get("item_scraped_count", 0)
-    coverage = {}
-    for name in FIELD_ORDER:
-        present = stats.get(f"spidermon_item_scraped_count/ArticleItem/{name}", 0)
-        coverage[name] = round(present / emitted, 4) if emitted else None
-    statuses = {
-        k.rsplit("/", 1)[-1]: v
-        for k, v in stats.items()
-        if k.startswith("downloader/response_status_count/")
-    }
-    exceptions = {
-        k.rsplit("/", 1)[-1]: v
-        for k, v in stats.items()
-        if k.startswith("downloader/exception_type_count/")
-    }
-    errors = {
-        "timeout": sum(v for k, v in exceptions.items() if "Timeout" in k),
-        "dns": sum(v for k, v in exceptions.items() if "DNS" in k),
-        "connection": sum(
-            v
-            for k, v in exceptions.items()
-            if "Connection" in k or "ResponseNeverReceived" in k
-        ),
-        "4xx": sum(v for k, v in statuses.items() if k.startswith("4")),
-        "5xx": sum(v for k, v in statuses.items() if k.startswith("5")),
-        "blocked": stats.get("lianzhou/errors/blocked", 0),
-        "truncated": stats.get("lianzhou/errors/truncated", 0),
-        "oversize": stats.get("lianzhou/article/failed/oversize", 0),
-        "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
-        "parse": _sum(stats, "spider_exceptions/"),
-    }
-    return {
-        "run_id": run_id,
-        "spider": spider,
-        "started_at": _iso(started),
-        "finished_at": _iso(finished),
-        "duration_seconds": round((finished - started).total_seconds(), 3)
-        if started and finished
-        else None,
-        "finish_reason": stats.get("finish_reason"),
-        "healthy": not failures,
-        "unhealthy_reasons": failures,
-        "requests": {
-            "listing": stats.get("lianzhou/requests/listing", 0),
-            "article": stats.get("lianzhou/requests/article", 0),
-            "other": stats.get("lianzhou/requests/other", 0),
-        },
-        "responses_by_status": statuses,
-        "items": {
-            "new": stats.get("lianzhou/items/new", 0),
-            "updated": stats.get("lianzhou/items/updated", 0),
-            "unchanged": stats.get("lianzhou/items/unchanged", 0),
-            "dropped": {
-                "duplicate": stats.get("lianzhou/items/dropped/duplicate", 0),
-                "invalid": stats.get("lianzhou/items/dropped/invalid", 0),
-            },
-            "not_written": stats.get("lianzhou/items/not_written", 0),
-            "rejects_file": stats.get("lianzhou/rejects_file"),
-            "known_not_refetched": stats.get("lianzhou/article/skipped_known", 0),
-            "not_allowed": stats.get("lianzhou/article/not_allowed", 0),
-        },
-        "field_coverage": coverage,
-        "errors": errors,
-        "failed_articles": stats.get("lianzhou/article/failed_urls", []),
-        "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
-        "blocked_urls": stats.get("lianzhou/blocked_urls", []),
-        "fleet": {
-            "run": stats.get("lianzhou/fleet/run"),
-            "worker": stats.get("lianzhou/fleet/worker"),
-            "ended_run": bool(stats.get("lianzhou/fleet/ended_run")),
-            "held_by_stopped_workers": stats.get(
-                "lianzhou/fleet/held_by_stopped_workers", {}
-            ),
-        }
-        if stats.get("lianzhou/fleet/run")
-        else None,
-    }
-
-
-def _iso(value) -> str | None:
-    if not isinstance(value, datetime):
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RunHealthSuite(MonitorSuite):

@@ -127,7 +127,7 @@ DOWNLOADER_MIDDLEWARES = {
     "lianzhou_news.middlewares.BackoffRetryMiddleware": 550,
     # Sees 3xx responses before RedirectMiddleware (600) does.
     "lianzhou_news.middlewares.RedirectLoopMiddleware": 650,
-    "lianzhou_news.monitors.BlockDetector": 590,
+    "lianzhou_news.middlewares.BlockDetector": 590,
 }
 
 # Items that break the schema (no title, body or timestamp …) go here, with reasons.

@@ -28,7 +28,7 @@ class Crawl:
     hits: list  # every request the site answered: Hit(host, path, status)
     site_host: str  # "127.0.0.1:PORT"
     offsite_host: str  # "localhost:PORT", the same server under a name no crawl may use
-    articles: list  # the site's ground truth (lianzhou_news.localsite.content.Article)
+    articles: list  # the site's ground truth (localsite.content.Article)
 
     def report(self) -> dict:
         path = self.output.with_name(self.output.stem + ".report.json")
@@ -42,7 +42,7 @@ class Crawl:
 def correct_article(site_dir: Path, article) -> str:
     """Edit a built article page as a newsroom would: a correction appended to
     its first paragraph (``（记者 更正）``). Returns the paragraph as it was."""
-    from lianzhou_news.localsite.build import article_path
+    from localsite.build import article_path
 
     page = site_dir / article_path(article).lstrip("/")
     original = article.text_paragraphs[0]
@@ -67,10 +67,10 @@ def crawl_local_site(
 
     ``paths``: the listing pages to start from (default: every column and the mirror).
     """
-    from lianzhou_news.localsite import build_site, serve
-    from lianzhou_news.localsite.build import start_urls
-    from lianzhou_news.localsite.content import demo_articles
-    from lianzhou_news.localsite.run import crawl_command, run_crawl
+    from localsite import build_site, serve
+    from localsite.build import start_urls
+    from localsite.content import demo_articles
+    from localsite.run import crawl_command, run_crawl
 
     site_dir = site_dir or workdir / "site"
     articles = build_site(site_dir) if build else demo_articles()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lianzhou_news.localsite import serve
-from lianzhou_news.localsite.build import SIBLING_SITE_NAME, build_sibling_site
-from lianzhou_news.localsite.content import COLUMNS, synthetic_articles
-from lianzhou_news.localsite.run import crawl_command, run_crawl
+from localsite import serve
+from localsite.build import SIBLING_SITE_NAME, build_sibling_site
+from localsite.content import COLUMNS, synthetic_articles
+from localsite.run import crawl_command, run_crawl
 
 
 def test_lianshan_spider_crawls_its_sibling_site(tmp_path):

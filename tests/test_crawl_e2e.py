@@ -1,6 +1,6 @@
 """End to end: the real spider, pipelines and feed export over real HTTP on 127.0.0.1.
 
-The offline site is built from lianzhou_news/localsite/content.py, so every
+The offline site is built from localsite/content.py, so every
 crawled item is checked against what its page was made from.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from lianzhou_news.localsite.build import ROBOTS_FORBIDDEN_PATH
-from lianzhou_news.localsite.content import COLUMNS, SEED_ID
 from lianzhou_news.pipelines import schema_errors
 from lianzhou_news.processors import to_simplified
+from localsite.build import ROBOTS_FORBIDDEN_PATH
+from localsite.content import COLUMNS, SEED_ID
 
 from .conftest import crawl_local_site
 
@@ -160,7 +160,7 @@ def test_each_run_writes_its_own_file_and_O_works(tmp_path):
 def test_bad_start_url_is_a_clear_error(tmp_path):
     import sys
 
-    from lianzhou_news.localsite.run import run_crawl
+    from localsite.run import run_crawl
 
     result = run_crawl(
         [

@@ -1,18 +1,31 @@
-"""`make demo` runs `python -m lianzhou_news.demo`: a full crawl every time it is run."""
+"""`make demo` runs `python -m localsite.demo`: a full crawl every time it is run."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+# localsite sits beside lianzhou_news and is not installed: a child process
+# started outside the repository root finds it on PYTHONPATH, as `make demo`
+# (run from the root) finds it in its working directory.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_demo_is_a_full_crawl_every_time(tmp_path):
     counts = []
     for _ in range(2):
         result = subprocess.run(
-            [sys.executable, "-m", "lianzhou_news.demo"],
+            [sys.executable, "-m", "localsite.demo"],
             cwd=tmp_path,
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(
+                    [str(ROOT), os.environ.get("PYTHONPATH", "")]
+                ),
+            },
             capture_output=True,
             text=True,
             timeout=240,

@@ -14,9 +14,9 @@ from scrapy.http import HtmlResponse
 
 from lianzhou_news.extract import extract_article
 from lianzhou_news.extractpool import ExtractionPool, ExtractionWorkerLost
-from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import article_path, start_urls
-from lianzhou_news.localsite.run import crawl_command, run_crawl
+from localsite import build_site, serve
+from localsite.build import article_path, start_urls
+from localsite.run import crawl_command, run_crawl
 
 from .conftest import crawl_local_site, golden_cases
 

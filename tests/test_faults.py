@@ -17,11 +17,11 @@ import json
 import re
 from collections import Counter
 
-from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import article_path, start_urls
-from lianzhou_news.localsite.run import crawl_command, run_crawl
-from lianzhou_news.localsite.server import Fault
 from lianzhou_news.processors import to_simplified
+from localsite import build_site, serve
+from localsite.build import article_path, start_urls
+from localsite.run import crawl_command, run_crawl
+from localsite.server import Fault
 
 FAULT_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "LIANZHOU_RETRY_BACKOFF_BASE=0.05"]
 

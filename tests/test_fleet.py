@@ -29,9 +29,9 @@ from scrapy.settings import Settings
 from lianzhou_news import requestcodec
 from lianzhou_news import settings as project
 from lianzhou_news.fleet import Fleet
-from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import start_urls
-from lianzhou_news.localsite.run import crawl_command
+from localsite import build_site, serve
+from localsite.build import start_urls
+from localsite.run import crawl_command
 
 from .conftest import correct_article
 

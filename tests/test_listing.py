@@ -6,8 +6,8 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from lianzhou_news.extract import extract_listing
-from lianzhou_news.localsite import build_site
-from lianzhou_news.localsite.build import ROBOTS_FORBIDDEN_PATH
+from localsite import build_site
+from localsite.build import ROBOTS_FORBIDDEN_PATH
 
 BASE = "http://127.0.0.1:8000"
 

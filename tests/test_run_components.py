@@ -24,8 +24,8 @@ from lianzhou_news import settings as project
 from lianzhou_news.extensions import RunSummary, StateRecorder
 from lianzhou_news.feedstorage import DurableFileFeedStorage
 from lianzhou_news.items import ArticleItem
-from lianzhou_news.monitors import build_report
 from lianzhou_news.pipelines import ChangeTrackingPipeline, ValidationPipeline
+from lianzhou_news.report import build_report
 from lianzhou_news.run import RunContext, feed_uri_params
 from lianzhou_news.spiders.lianzhou import LianzhouSpider
 from lianzhou_news.state import StateLocked, StateStore

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import start_urls
-from lianzhou_news.localsite.content import COLUMNS, demo_articles
-from lianzhou_news.localsite.run import crawl_command
 from lianzhou_news.state import StateLocked, StateStore
+from localsite import build_site, serve
+from localsite.build import start_urls
+from localsite.content import COLUMNS, demo_articles
+from localsite.run import crawl_command
 
 from .conftest import correct_article, crawl_local_site
 

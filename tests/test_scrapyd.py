@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lianzhou_news.localsite import build_site, serve
-from lianzhou_news.localsite.build import start_urls
+from localsite import build_site, serve
+from localsite.build import start_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

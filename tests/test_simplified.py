@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lianzhou_news.localsite.content import demo_articles
 from lianzhou_news.pipelines import SimplifiedScriptPipeline, schema_errors
+from localsite.content import demo_articles
 
 from .conftest import crawl_local_site
 

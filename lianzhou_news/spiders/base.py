@@ -11,9 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..extract import (
     SiteSelectors,
@@ -23,6 +21,7 @@ from ..extract import (
 )
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
+from ..report import failure_reason, name_in_report
 from ..run import RunContext, configure_settings
 
 _PAGE_NUMBER_PREFIX = "index_"
@@ -158,7 +157,7 @@ class PlatformNewsSpider(scrapy.Spider):
         again). Named in the report with its reason."""
         stats = self.crawler.stats
         stats.inc_value("lianzhou/listing/failed")
-        _name_in_report(
+        name_in_report(
             stats,
             "lianzhou/listing/failed_urls",
             failure.request.url,
@@ -279,40 +278,4 @@ class PlatformNewsSpider(scrapy.Spider):
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
         self.run.article_failed()
-        _name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
-
-
-def _name_in_report(stats, key: str, url: str, reason: str, limit: int) -> None:
-    """Add ``{url, reason}`` to the stats list the run report shows, up to ``limit``."""
-    named = stats.get_value(key) or []
-    if len(named) < limit:
-        named.append({"url": url, "reason": reason})
-        stats.set_value(key, named)
-
-
-def failure_reason(failure) -> str:
-    """A short, stable name for why a download failed, for the run report."""
-    if failure.check(HttpError):
-        return str(failure.value.response.status)
-    message = failure.getErrorMessage()
-    if failure.check(IgnoreRequest):
-        if "robots.txt" in message or "offsite" in message.lower():
-            return "not allowed"
-        if "redirect" in message:
-            return "redirect loop"
-        return "ignored"
-    name = failure.type.__name__
-    if "Timeout" in name or "TimedOut" in name:
-        return "timeout"
-    if "DNS" in name:
-        return "dns"
-    if "Cancelled" in name and "size" in message:
-        return "oversize"  # cut by DOWNLOAD_MAXSIZE
-    if name in (
-        "ResponseFailed",
-        "ConnectionLost",
-        "PotentialDataLoss",
-        "ConnectionDone",
-    ):
-        return "connection lost"
-    return name
+        name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)

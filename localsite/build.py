@@ -18,8 +18,11 @@ import html
 import re
 from pathlib import Path
 
-from ..processors import to_traditional
+from lianzhou_news.processors import to_traditional
+
+from .common import MIRROR_PINYIN, portal_credit_lines
 from .content import COLUMNS, SEED_ID, Article, Column, Image, demo_articles
+from .skins import render
 
 SITE_TITLE = "连州市人民政府门户网站"
 MIRROR_SITE_TITLE = "連州市人民政府門(mén)戶網(wǎng)站"
@@ -27,27 +30,6 @@ OFFSITE_PLACEHOLDER = "__OFFSITE_HOST__"
 #: A same-site article link that robots.txt forbids; it must never be requested.
 ROBOTS_FORBIDDEN_PATH = "/private/content/post_1699999.html"
 
-# Characters the mirror annotates, with the pinyin it prints after them.
-_MIRROR_PINYIN = {
-    "會": "huì",
-    "議": "yì",
-    "開": "kāi",
-    "發": "fā",
-    "時": "shí",
-    "間": "jiān",
-    "質": "zhì",
-    "強": "qiáng",
-    "領": "lǐng",
-    "導": "dǎo",
-    "鎮": "zhèn",
-    "鄉": "xiāng",
-    "區": "qū",
-    "護": "hù",
-    "標": "biāo",
-    "對": "duì",
-    "來": "lái",
-    "數": "shù",
-}
 _ASCII_PUNCT = str.maketrans(
     {"，": ",", "：": ":", "；": ";", "（": "(", "）": ")", "！": "!", "？": "?"}
 )
@@ -64,26 +46,6 @@ def article_path(article: Article, column: Column | None = None) -> str:
 
 def _time_for_meta(published: str) -> str:
     return published[:16]  # the meta tag carries minutes only: the info line is finer
-
-
-def _portal_credit_lines(article: Article) -> list[str]:
-    c = article.credits
-    if article.credit_style == "media":
-        lines = ["- THE END -", "连州市融媒体中心", f"记者：{' '.join(c['reporter'])}"]
-        lines += [
-            f"编辑：{c['editor'][0]}",
-            f"校对：{c['proofreader'][0]}",
-            f"审核：{c['reviewer'][0]}",
-        ]
-        return lines
-    if article.credit_style == "nanfang":
-        lines = [f"【撰写】{' '.join(c['writer'])}"]
-        if "designer" in c:
-            lines.append(f"【海报】{' '.join(c['designer'])}")
-        lines.append(f"【通讯员】{' '.join(c['correspondent'])}")
-        lines += [f"编辑 {c['editor'][0]}", f"校对 {c['proofreader'][0]}"]
-        return lines
-    return [f"撰稿：{c['writer'][0]}\u3000审核：{c['reviewer'][0]}"]
 
 
 def _paragraph_html(part: str | Image, *, mirror: bool = False) -> str:
@@ -110,7 +72,7 @@ def render_portal_article(article: Article) -> str:
             f'<meta name="ColumnName" content="{e(column.name)}">\n'
         )
     body = "\n".join(_paragraph_html(p) for p in article.paragraphs)
-    credits = "\n".join(f"<p>{e(line)}</p>" for line in _portal_credit_lines(article))
+    credits = "\n".join(f"<p>{e(line)}</p>" for line in portal_credit_lines(article))
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -147,7 +109,7 @@ def render_portal_article(article: Article) -> str:
 def _mirror_text(text: str) -> str:
     traditional = to_traditional(text).translate(_ASCII_PUNCT)
     return "".join(
-        ch + (f"({_MIRROR_PINYIN[ch]})" if ch in _MIRROR_PINYIN else "")
+        ch + (f"({MIRROR_PINYIN[ch]})" if ch in MIRROR_PINYIN else "")
         for ch in traditional
     )
 
@@ -207,7 +169,7 @@ def render_mirror_article(article: Article) -> str:
     )
     content = [_paragraph_html(p, mirror=True) for p in article.paragraphs]
     content += [
-        f"<p>{e(_mirror_text(line))}</p>" for line in _portal_credit_lines(article)
+        f"<p>{e(_mirror_text(line))}</p>" for line in portal_credit_lines(article)
     ]
     return _mirror_page(title, info, content)
 
@@ -310,15 +272,12 @@ def build_site(
 
     ``articles`` replaces the demo content (tests add or change articles).
     """
-    from importlib import resources
-
     root = Path(directory)
     articles = demo_articles() if articles is None else articles
     if seed_text is None:
-        seed_text = (
-            resources.files(__package__)
-            .joinpath("seed_mirror.txt")
-            .read_text(encoding="utf-8")
+        # Beside this module: localsite is not an installed package.
+        seed_text = (Path(__file__).parent / "seed_mirror.txt").read_text(
+            encoding="utf-8"
         )
 
     for article in articles:
@@ -415,8 +374,6 @@ def build_sibling_site(directory: Path | str, articles: list[Article]) -> list[A
     ``<dl>`` skin with pager links only, so the platform base spider is proven
     on markup the Lianzhou site never had.
     """
-    from .skins import render
-
     root = Path(directory)
     for article in articles:
         page, _, _ = render("zoom_sidebar", article)

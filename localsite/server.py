@@ -5,7 +5,7 @@ assert what the crawler asked for and that it never followed a link to
 another host: listings link to ``localhost:<port>``, the same server under a
 name that is not the crawl's, and any request carrying that host is a leak.
 
-Run it by hand with ``python -m lianzhou_news.localsite [DIR] [--port N]``.
+Run it by hand with ``python -m localsite [DIR] [--port N]``.
 """
 
 from __future__ import annotations

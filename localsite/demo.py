@@ -1,7 +1,9 @@
 """``make demo``: build the offline site, serve it on 127.0.0.1, crawl it for real.
 
-Writes ``output/lianzhou/<run-id>.jsonl`` in the current directory and ends by
-saying how many articles it wrote and where.
+Run from the repository root as ``python -m localsite.demo`` (``python -m`` puts
+the current directory on ``sys.path``; localsite is not installed). Writes
+``output/lianzhou/<run-id>.jsonl`` in the current directory and ends by saying
+how many articles it wrote and where.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .localsite import build_site, serve
-from .localsite.build import start_urls
-from .localsite.run import crawl_command, run_crawl
+from . import build_site, serve
+from .build import start_urls
+from .run import crawl_command, run_crawl
 
 
 def main() -> int:

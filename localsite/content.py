@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -216,10 +216,9 @@ def seed_portal_article() -> Article:
     span in the sixth paragraph is kept, because SITE.md says the damage is
     on the source itself.
     """
+    # Beside this module: localsite is not an installed package.
     data = json.loads(
-        resources.files(__package__)
-        .joinpath("seed_portal_body.json")
-        .read_text(encoding="utf-8")
+        (Path(__file__).parent / "seed_portal_body.json").read_text(encoding="utf-8")
     )
     paragraphs: list[str | Image] = []
     for index, text in enumerate(data):

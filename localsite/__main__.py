@@ -8,7 +8,7 @@ from pathlib import Path
 from . import build_site, serve
 from .build import start_urls
 
-parser = argparse.ArgumentParser(prog="python -m lianzhou_news.localsite")
+parser = argparse.ArgumentParser(prog="python -m localsite")
 parser.add_argument(
     "directory", nargs="?", help="where to build the site (default: a temp dir)"
 )

@@ -27,8 +27,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from ..processors import to_traditional
-from .build import _MIRROR_PINYIN, _portal_credit_lines
+from lianzhou_news.processors import to_traditional
+
+from .common import MIRROR_PINYIN, portal_credit_lines
 from .content import COLUMNS, Article, Image
 
 SKINS = ("legacy_gbk", "ruby_mirror", "modern", "zoom_sidebar")
@@ -78,7 +79,7 @@ def _legacy_gbk(article: Article, variant: int):
                 lines.append(f'<div align="center">{e(part.printed_caption)}</div>')
         else:
             lines.append(f"&nbsp;&nbsp;&nbsp;&nbsp;{e(part)}<br>")
-    credit_lines = _portal_credit_lines(article)
+    credit_lines = portal_credit_lines(article)
     credits = "".join(f"{e(line)}<br>" for line in credit_lines)
     page = f"""<html>
 <head>
@@ -121,9 +122,9 @@ def _legacy_gbk(article: Article, variant: int):
 def _ruby(text: str) -> str:
     out = []
     for ch in text:
-        if ch in _MIRROR_PINYIN:
+        if ch in MIRROR_PINYIN:
             out.append(
-                f"<ruby>{e(ch)}<rp>(</rp><rt>{_MIRROR_PINYIN[ch]}</rt><rp>)</rp></ruby>"
+                f"<ruby>{e(ch)}<rp>(</rp><rt>{MIRROR_PINYIN[ch]}</rt><rp>)</rp></ruby>"
             )
         else:
             out.append(e(ch))
@@ -147,7 +148,7 @@ def _ruby_mirror(article: Article, variant: int):
                 )
         else:
             parts.append(f"<p>\u3000\u3000{_ruby(to_traditional(part))}</p>")
-    credit_lines = [to_traditional(line) for line in _portal_credit_lines(article)]
+    credit_lines = [to_traditional(line) for line in portal_credit_lines(article)]
     parts += [f"<p>{_ruby(line)}</p>" for line in credit_lines]
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hant">
@@ -208,7 +209,7 @@ def _modern(article: Article, variant: int):
         )
         credit_lines = [line.replace("\u3000", " ")]
     else:
-        credit_lines = _portal_credit_lines(article)
+        credit_lines = portal_credit_lines(article)
     credits = "".join(f"<p class='byline'>{e(line)}</p>" for line in credit_lines)
     related = "".join(
         f'<li><a href="/zwgk/lzyw/content/post_{1600000 + i}.html">连州市召开第{i}次专题会议 研究部署相关工作</a></li>'
@@ -264,7 +265,7 @@ def _zoom_sidebar(article: Article, variant: int):
         article.all_credits.get("reporter") or article.all_credits.get("writer") or []
     )
     if article.credit_style == "nanfang":
-        credit_lines = _portal_credit_lines(article)
+        credit_lines = portal_credit_lines(article)
     else:
         credit_lines = [f"文/图：{' '.join(writers)}"]
         if "editor" in article.credits:

@@ -1,0 +1,191 @@
+"""The run report: what a run did, and its health verdict, written next to its output.
+
+``WriteRunReport`` is a spidermon action (the last of ``RunHealthSuite``, so it
+sees every monitor's outcome): it writes ``output/<spider>/<run-id>.report.json``
+from ``build_report`` and records the verdict in the stats, where the ``crawl``
+command reads it for its exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from spidermon.core.actions import Action
+
+from .items import FIELD_ORDER
+from .run import RunContext
+
+logger = logging.getLogger(__name__)
+
+
+class WriteRunReport(Action):
+    """Write the run report next to the run's output, with the health verdict."""
+
+    def run_action(self):
+        crawler = self.data.crawler
+        run = RunContext.of(crawler)
+        stats = crawler.stats.get_stats()
+        failures = [
+            f"{result.monitor.name}: {_reason(result)}"
+            for result in self.result.monitors_failed_results
+        ]
+        report = build_report(stats, run.spider_name, run.run_id, failures)
+        uri = crawler.settings.get("LIANZHOU_REPORT_URI")
+        if uri:
+            path = Path(run.path(uri))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                json.dumps(report, ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8",
+            )
+            logger.info(
+                "lianzhou: run report written to %s (healthy: %s)",
+                path,
+                report["healthy"],
+            )
+        crawler.stats.set_value("lianzhou/healthy", report["healthy"])
+        for reason in report["unhealthy_reasons"]:
+            logger.error("lianzhou: unhealthy run: %s", reason)
+
+
+def _reason(result) -> str:
+    text = (result.error or result.reason or "").strip().splitlines()
+    # The assertion's message is the last line of unittest's traceback.
+    return text[-1].split(": ", 1)[-1] if text else "failed"
+
+
+def _sum(stats: dict, prefix: str) -> int:
+    return sum(
+        v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int)
+    )
+
+
+def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> dict:
+    started, finished = stats.get("start_time"), stats.get("finish_time")
+    emitted = stats.get("item_scraped_count", 0)
+    coverage = {}
+    for name in FIELD_ORDER:
+        present = stats.get(f"spidermon_item_scraped_count/ArticleItem/{name}", 0)
+        coverage[name] = round(present / emitted, 4) if emitted else None
+    statuses = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in stats.items()
+        if k.startswith("downloader/response_status_count/")
+    }
+    exceptions = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in stats.items()
+        if k.startswith("downloader/exception_type_count/")
+    }
+    errors = {
+        "timeout": sum(v for k, v in exceptions.items() if "Timeout" in k),
+        "dns": sum(v for k, v in exceptions.items() if "DNS" in k),
+        "connection": sum(
+            v
+            for k, v in exceptions.items()
+            if "Connection" in k or "ResponseNeverReceived" in k
+        ),
+        "4xx": sum(v for k, v in statuses.items() if k.startswith("4")),
+        "5xx": sum(v for k, v in statuses.items() if k.startswith("5")),
+        "blocked": stats.get("lianzhou/errors/blocked", 0),
+        "truncated": stats.get("lianzhou/errors/truncated", 0),
+        "oversize": stats.get("lianzhou/article/failed/oversize", 0),
+        "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
+        "parse": _sum(stats, "spider_exceptions/"),
+    }
+    return {
+        "run_id": run_id,
+        "spider": spider,
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+        "duration_seconds": round((finished - started).total_seconds(), 3)
+        if started and finished
+        else None,
+        "finish_reason": stats.get("finish_reason"),
+        "healthy": not failures,
+        "unhealthy_reasons": failures,
+        "requests": {
+            "listing": stats.get("lianzhou/requests/listing", 0),
+            "article": stats.get("lianzhou/requests/article", 0),
+            "other": stats.get("lianzhou/requests/other", 0),
+        },
+        "responses_by_status": statuses,
+        "items": {
+            "new": stats.get("lianzhou/items/new", 0),
+            "updated": stats.get("lianzhou/items/updated", 0),
+            "unchanged": stats.get("lianzhou/items/unchanged", 0),
+            "dropped": {
+                "duplicate": stats.get("lianzhou/items/dropped/duplicate", 0),
+                "invalid": stats.get("lianzhou/items/dropped/invalid", 0),
+            },
+            "not_written": stats.get("lianzhou/items/not_written", 0),
+            "rejects_file": stats.get("lianzhou/rejects_file"),
+            "known_not_refetched": stats.get("lianzhou/article/skipped_known", 0),
+            "not_allowed": stats.get("lianzhou/article/not_allowed", 0),
+        },
+        "field_coverage": coverage,
+        "errors": errors,
+        "failed_articles": stats.get("lianzhou/article/failed_urls", []),
+        "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
+        "blocked_urls": stats.get("lianzhou/blocked_urls", []),
+        "fleet": {
+            "run": stats.get("lianzhou/fleet/run"),
+            "worker": stats.get("lianzhou/fleet/worker"),
+            "ended_run": bool(stats.get("lianzhou/fleet/ended_run")),
+            "held_by_stopped_workers": stats.get(
+                "lianzhou/fleet/held_by_stopped_workers", {}
+            ),
+        }
+        if stats.get("lianzhou/fleet/run")
+        else None,
+    }
+
+
+def _iso(value) -> str | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- what the spider names in the report -----------------------------------
+
+
+def name_in_report(stats, key: str, url: str, reason: str, limit: int) -> None:
+    """Add ``{url, reason}`` to the stats list the run report shows, up to ``limit``."""
+    named = stats.get_value(key) or []
+    if len(named) < limit:
+        named.append({"url": url, "reason": reason})
+        stats.set_value(key, named)
+
+
+def failure_reason(failure) -> str:
+    """A short, stable name for why a download failed, for the run report."""
+    if failure.check(HttpError):
+        return str(failure.value.response.status)
+    message = failure.getErrorMessage()
+    if failure.check(IgnoreRequest):
+        if "robots.txt" in message or "offsite" in message.lower():
+            return "not allowed"
+        if "redirect" in message:
+            return "redirect loop"
+        return "ignored"
+    name = failure.type.__name__
+    if "Timeout" in name or "TimedOut" in name:
+        return "timeout"
+    if "DNS" in name:
+        return "dns"
+    if "Cancelled" in name and "size" in message:
+        return "oversize"  # cut by DOWNLOAD_MAXSIZE
+    if name in (
+        "ResponseFailed",
+        "ConnectionLost",
+        "PotentialDataLoss",
+        "ConnectionDone",
+    ):
+        return "connection lost"
+    return name
