@@ -15,7 +15,7 @@ from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from .items import ArticleItem
-from .processors import clean_text
+from .text.cleaning import clean_text
 
 
 def _drop_empty(value):

@@ -21,7 +21,7 @@ from lianzhou_news.localsite import build_site, serve
 from lianzhou_news.localsite.build import article_path, start_urls
 from lianzhou_news.localsite.run import crawl_command, run_crawl
 from lianzhou_news.localsite.server import Fault
-from lianzhou_news.processors import to_simplified
+from lianzhou_news.text.script import to_simplified
 
 FAULT_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "LIANZHOU_RETRY_BACKOFF_BASE=0.05"]
 

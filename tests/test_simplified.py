@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lianzhou_news.items import schema_errors
 from lianzhou_news.localsite.content import demo_articles
-from lianzhou_news.pipelines import SimplifiedScriptPipeline, schema_errors
+from lianzhou_news.pipelines import SimplifiedScriptPipeline
 
 from .conftest import crawl_local_site
 

@@ -18,7 +18,8 @@ import html
 import re
 from pathlib import Path
 
-from ..processors import to_traditional
+from ..schemes import GUANGDONG_PLATFORM
+from ..text.script import to_traditional
 from .content import COLUMNS, SEED_ID, Article, Column, Image, demo_articles
 
 SITE_TITLE = "连州市人民政府门户网站"
@@ -59,7 +60,7 @@ def e(text: str) -> str:
 
 def article_path(article: Article, column: Column | None = None) -> str:
     column = column or COLUMNS[article.column]
-    return f"{column.path}content/post_{article.article_id}.html"
+    return GUANGDONG_PLATFORM.article_path(column.path, article.article_id)
 
 
 def _time_for_meta(published: str) -> str:

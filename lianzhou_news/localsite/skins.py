@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from ..processors import to_traditional
+from ..text.script import to_traditional
 from .build import _MIRROR_PINYIN, _portal_credit_lines
 from .content import COLUMNS, Article, Image
 
