@@ -1,8 +1,10 @@
 """Golden cases and per-field accuracy, shared by the tests and ``bench/``.
 
 A golden case is a saved page (raw bytes), its fetch meta (URL, headers,
-fetch time, the listing's channel and date) and the expected item, reviewed by
-hand against the page. ``field_accuracy`` scores any extractor's items
+fetch time, the listing's channel and date, the spider that crawls it) and the
+expected item, reviewed by hand against the page. A case is extracted the way
+its spider would: with its ``site_name``, ``selectors``, ``loader_class`` and
+``url_scheme``. ``field_accuracy`` scores any extractor's items
 against them, field by field, exactly.
 """
 
@@ -12,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from .extract import extract_article, response_from_file
@@ -32,18 +35,42 @@ class GoldenCase:
     def fetched_at(self) -> datetime:
         return datetime.fromisoformat(self.meta["fetched_at"].replace("Z", "+00:00"))
 
+    @property
+    def spider(self) -> str:
+        """The spider whose site the page is from (meta ``spider``, default ``lianzhou``)."""
+        return self.meta.get("spider", "lianzhou")
+
     def response(self):
         return response_from_file(self.page, self.meta["url"], self.meta.get("headers"))
 
-    def extract(self) -> dict:
-        """Our extractor on this page, as the spider would call it."""
-        return extract_article(
-            self.response(),
-            now=self.fetched_at,
-            site=self.meta.get("site", "连州市融媒体中心"),
-            listing_channel=self.meta.get("listing_channel"),
-            listing_date=self.meta.get("listing_date"),
-        )
+    def extract(self, **overrides) -> dict:
+        """Our extractor on this page, as its spider would call it.
+
+        ``overrides`` replace the spider's extraction options (e.g.
+        ``loader_class=ArticleLoader``, to show what a county's loader changes).
+        """
+        spider = spider_class(self.spider)
+        options = {
+            "now": self.fetched_at,
+            "site": spider.site_name,
+            "listing_channel": self.meta.get("listing_channel"),
+            "listing_date": self.meta.get("listing_date"),
+            "selectors": spider.selectors,
+            "loader_class": spider.loader_class,
+            "scheme": spider.url_scheme,
+        }
+        return extract_article(self.response(), **{**options, **overrides})
+
+
+@cache
+def spider_class(name: str):
+    """The project's spider class named ``name``, found as ``scrapy crawl`` finds it."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule("lianzhou_news.settings")
+    return SpiderLoader.from_settings(settings).load(name)
 
 
 def load_cases(fixtures: Path, dirs: Iterable[str] = GOLDEN_DIRS) -> list[GoldenCase]:

@@ -8,54 +8,17 @@ the ``lianzhou/`` prefix.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
-import fastjsonschema
 from itemadapter import ItemAdapter
-from jsonschema import Draft202012Validator
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from .feedstorage import DurableLinesFile
-from .items import FIELD_ORDER, article_schema
-from .processors import to_simplified
+from .items import FIELD_ORDER, schema_errors
 from .run import RunContext
 from .state import content_hash
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(article_schema())
-
-
-@lru_cache(maxsize=1)
-def _compiled_check():
-    """The schema compiled to Python by fastjsonschema: ~40x faster than
-    jsonschema on a valid item, which is nearly every item. It only says
-    whether an item is valid; jsonschema stays the authority on what is wrong
-    (``tests/test_schema.py`` checks both agree). ``use_default=False``: a
-    check never fills in or changes an item."""
-    return fastjsonschema.compile(article_schema(), use_default=False)
-
-
-def schema_errors(item) -> list[str]:
-    """Every way ``item`` breaks the article schema, as readable strings."""
-    # Values are plain JSON types already: a shallow dict, and none made again
-    # for one the validation pipeline has just made.
-    data = item if isinstance(item, dict) else dict(item)
-    try:
-        _compiled_check()(data)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # invalid: jsonschema below says every way, in readable terms
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(item)'}: {e.message}"
-        for e in sorted(
-            _validator().iter_errors(data), key=lambda e: list(e.absolute_path)
-        )
-    ]
-
+from .text.script import to_simplified
 
 # Empty by design on a good page: no damage found, no layer to report.
 _NOT_COUNTED_AS_MISSING = frozenset({"quality", "provenance"})

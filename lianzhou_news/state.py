@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .processors import to_simplified
+from .text.script import to_simplified
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

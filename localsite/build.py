@@ -18,7 +18,8 @@ import html
 import re
 from pathlib import Path
 
-from lianzhou_news.processors import to_traditional
+from lianzhou_news.schemes import GUANGDONG_PLATFORM
+from lianzhou_news.text.script import to_traditional
 
 from .common import MIRROR_PINYIN, portal_credit_lines
 from .content import COLUMNS, SEED_ID, Article, Column, Image, demo_articles
@@ -41,7 +42,7 @@ def e(text: str) -> str:
 
 def article_path(article: Article, column: Column | None = None) -> str:
     column = column or COLUMNS[article.column]
-    return f"{column.path}content/post_{article.article_id}.html"
+    return GUANGDONG_PLATFORM.article_path(column.path, article.article_id)
 
 
 def _time_for_meta(published: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from lianzhou_news.processors import to_traditional
+from lianzhou_news.text.script import to_traditional
 
 from .common import MIRROR_PINYIN, portal_credit_lines
 from .content import COLUMNS, Article, Image

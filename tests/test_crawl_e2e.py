@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from lianzhou_news.pipelines import schema_errors
-from lianzhou_news.processors import to_simplified
+from lianzhou_news.items import schema_errors
+from lianzhou_news.text.script import to_simplified
 from localsite.build import ROBOTS_FORBIDDEN_PATH
 from localsite.content import COLUMNS, SEED_ID
 

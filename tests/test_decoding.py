@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse
 
-from lianzhou_news.extract import _reads_as_chinese
+from lianzhou_news.extract.decoding import _reads_as_chinese
 
 from .conftest import golden_cases
 

@@ -17,7 +17,7 @@ import json
 import re
 from collections import Counter
 
-from lianzhou_news.processors import to_simplified
+from lianzhou_news.text.script import to_simplified
 from localsite import build_site, serve
 from localsite.build import article_path, start_urls
 from localsite.run import crawl_command, run_crawl

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from lianzhou_news.extract import extract_article, extract_listing
-from lianzhou_news.processors import find_damage
+from lianzhou_news.text.script import find_damage
 
 CORPUS = Path(__file__).parent / "fixtures" / "real" / "third_party"
 PAGES = sorted(CORPUS.rglob("*.htm*"))

@@ -12,8 +12,7 @@ from functools import cache
 
 import pytest
 
-from lianzhou_news.items import FIELD_ORDER
-from lianzhou_news.pipelines import schema_errors
+from lianzhou_news.items import FIELD_ORDER, schema_errors
 
 from .conftest import golden_cases
 

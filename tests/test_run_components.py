@@ -169,7 +169,7 @@ def test_single_machine_modules_do_not_import_redis(module):
 
 
 def test_validation_rejects_an_item_into_the_run_s_rejects_file(tmp_path, article):
-    crawler = _crawler(tmp_path)
+    crawler = _crawler(tmp_path, LIANZHOU_STATE_DIR="")
     RunContext.open(crawler, "r1")
     pipeline = ValidationPipeline.from_crawler(crawler)
     good = _item(article)
@@ -256,7 +256,7 @@ def test_the_feed_storage_reports_a_failed_open_to_the_run(tmp_path):
 
 
 def test_the_summary_line_names_the_run_s_file(tmp_path, caplog):
-    crawler = _crawler(tmp_path)
+    crawler = _crawler(tmp_path, LIANZHOU_STATE_DIR="")
     RunContext.open(crawler, "r1")
     summary = RunSummary.from_crawler(crawler)
     crawler.stats.set_value("item_scraped_count", 3)

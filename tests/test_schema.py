@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from lianzhou_news import items, pipelines
-from lianzhou_news.items import FIELD_ORDER, article_schema
-from lianzhou_news.pipelines import schema_errors
+from lianzhou_news import items
+from lianzhou_news.items import FIELD_ORDER, article_schema, schema_errors
 
 from .conftest import golden_cases
 
@@ -92,12 +91,12 @@ _json_values = st.recursive(
 
 
 def _jsonschema_says_valid(item) -> bool:
-    return not list(pipelines._validator().iter_errors(item))
+    return not list(items._validator().iter_errors(item))
 
 
 def _fast_check_says_valid(item) -> bool:
     try:
-        pipelines._compiled_check()(item)
+        items._compiled_check()(item)
     except fastjsonschema.JsonSchemaException:
         return False
     return True

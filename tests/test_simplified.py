@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lianzhou_news.pipelines import SimplifiedScriptPipeline, schema_errors
+from lianzhou_news.items import schema_errors
+from lianzhou_news.pipelines import SimplifiedScriptPipeline
 from localsite.content import demo_articles
 
 from .conftest import crawl_local_site

@@ -13,32 +13,12 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from ..extract import (
-    SiteSelectors,
-    extract_article,
-    extract_listing,
-    listing_page_url,
-)
+from ..extract import SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
 from ..report import failure_reason, name_in_report
 from ..run import RunContext, configure_settings
-
-_PAGE_NUMBER_PREFIX = "index_"
-
-
-def page_number(url: str) -> int:
-    """Which page of its column a listing URL is: ``index_3.html`` -> 3, else 1.
-
-    >>> page_number("http://h/zwgk/lzyw/index_3.html"), page_number("http://h/zwgk/lzyw/")
-    (3, 1)
-    """
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
-    if name.startswith(_PAGE_NUMBER_PREFIX) and name.endswith(".html"):
-        digits = name[len(_PAGE_NUMBER_PREFIX) : -len(".html")]
-        if digits.isdigit():
-            return int(digits)
-    return 1
+from ..schemes import GUANGDONG_PLATFORM, UrlScheme
 
 
 def parse_start_urls(value: str) -> list[str]:
@@ -91,6 +71,8 @@ class PlatformNewsSpider(scrapy.Spider):
     #: First extraction layer, for a skin whose markup is known.
     selectors: SiteSelectors = SiteSelectors()
     loader_class: type[ArticleLoader] = ArticleLoader
+    #: The CMS family's URL scheme: article ids, listing pages, columns.
+    url_scheme: UrlScheme = GUANGDONG_PLATFORM
 
     def __init__(
         self,
@@ -172,16 +154,16 @@ class PlatformNewsSpider(scrapy.Spider):
             stats.inc_value("lianzhou/listing/not_html")
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
-        listing = extract_listing(response)
+        listing = extract_listing(response, scheme=self.url_scheme)
         if not listing.entries:
             # The column has ended (or its markup changed): never page past it.
             stats.inc_value("lianzhou/listing/empty")
             self.logger.warning("no article links on listing page %s", response.url)
             return
         stats.inc_value("lianzhou/listing/links", len(listing.entries))
-        page = page_number(response.url)
+        page = self.url_scheme.page_number(response.url)
         # A column is known by its path: the same on a mirror or another port.
-        column = urlsplit(listing_page_url(response.url, 1)).path
+        column = self.url_scheme.column(response.url)
         pages_read = stats.get_value(f"lianzhou/column{column}/pages_read", 0)
         settings = self.crawler.settings
         revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
@@ -230,7 +212,9 @@ class PlatformNewsSpider(scrapy.Spider):
             or unknown_here
             or next_page <= revisit_pages
         ):
-            yield self._listing_request(listing_page_url(response.url, next_page))
+            yield self._listing_request(
+                self.url_scheme.listing_page_url(response.url, next_page)
+            )
 
     async def parse_article(
         self,
@@ -249,6 +233,7 @@ class PlatformNewsSpider(scrapy.Spider):
             "listing_date": listing_date,
             "selectors": self.selectors,
             "loader_class": self.loader_class,
+            "scheme": self.url_scheme,
         }
         pool = self.run.extraction
         if pool is None:

@@ -1,0 +1,126 @@
+"""A CMS family's URL scheme, written once: what an article URL is, and how a column's listing pages are numbered.
+
+The spiders, the extractor and the offline demo site all ask a ``UrlScheme``
+instead of matching paths themselves. A spider names its family's scheme in
+its ``url_scheme`` attribute; the Guangdong provincial platform is the only
+one implemented. Another family is another subclass, e.g. TRS WCM
+(articles ``./YYYYMM/t<YYYYMMDD>_<id>.html``, listings ``index.html``,
+``index_1.html`` = page 2) or Hanweb (articles
+``/art/YYYY/M/D/art_<col>_<id>.html``, listings ``/col/col<col>/index.html``
+with the page in the query).
+
+Every method takes absolute URLs (or, for ``article_path``, a column path),
+so a scheme may read the query as well as the path.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from urllib.parse import urljoin, urlsplit
+
+
+class UrlScheme(ABC):
+    """How one CMS family lays out article and listing URLs."""
+
+    @abstractmethod
+    def article_id(self, url: str) -> str | None:
+        """The article's id if ``url`` is an article page of this scheme, else None.
+
+        The id is unique site-wide: it is the item's ``article_id`` and the key
+        of de-duplication and the state store.
+        """
+
+    @abstractmethod
+    def listing_page_url(self, url: str, page: int) -> str:
+        """The URL of page ``page`` (1-based) of the column ``url`` is a listing page of."""
+
+    @abstractmethod
+    def page_number(self, url: str) -> int:
+        """Which page (1-based) of its column a listing URL is."""
+
+    @abstractmethod
+    def pager_page(self, link: str, listing_url: str) -> int | None:
+        """The page number if ``link`` (absolute, same host) is a listing page of
+        the same column as ``listing_url``, else None."""
+
+    def column(self, url: str) -> str:
+        """The key a column is known by (in stats and the state store): the path
+        of its first page, the same on a mirror host or another port."""
+        return urlsplit(self.listing_page_url(url, 1)).path
+
+    @abstractmethod
+    def article_path(self, column_path: str, article_id: str) -> str:
+        """The path of article ``article_id`` in the column at ``column_path``
+        (``/zwgk/lzyw/``): what the offline demo site writes."""
+
+
+class GuangdongPlatform(UrlScheme):
+    """The Guangdong provincial government-site platform (连州, 连山, …).
+
+    Articles are ``/<column>/<sub>/content/post_<id>.html``, ids numbered
+    site-wide; a column's listing pages are ``index.html``, ``index_2.html``,
+    ``index_3.html`` … (there is no ``index_1.html``).
+
+    >>> scheme = GuangdongPlatform()
+    >>> scheme.article_id("http://h/zwgk/lzyw/content/post_1690495.html")
+    '1690495'
+    >>> scheme.article_id("http://h/zwgk/lzyw/index_2.html") is None
+    True
+    >>> scheme.listing_page_url("http://h/zglzsw/sj/", 2)
+    'http://h/zglzsw/sj/index_2.html'
+    >>> scheme.listing_page_url("http://h/zglzsw/sj/index_3.html", 1)
+    'http://h/zglzsw/sj/index.html'
+    >>> scheme.page_number("http://h/zwgk/lzyw/index_3.html"), scheme.page_number("http://h/zwgk/lzyw/")
+    (3, 1)
+    >>> scheme.pager_page("http://h/zwgk/lzyw/index_4.html", "http://h/zwgk/lzyw/")
+    4
+    >>> scheme.pager_page("http://h/zwgk/index_4.html", "http://h/zwgk/lzyw/") is None
+    True
+    >>> scheme.column("http://h:8000/mirror/zwgk/lzyw/index_5.html")
+    '/mirror/zwgk/lzyw/index.html'
+    >>> scheme.article_path("/zwgk/lzyw/", "1690495")
+    '/zwgk/lzyw/content/post_1690495.html'
+    """
+
+    _ARTICLE_RE = re.compile(r"/content/post_(\d+)\.html$")
+    _PAGE_FILE_RE = re.compile(r"(?:^|/)index(?:_(\d+))?\.html?$")
+    _PAGE_PREFIX = "index_"
+
+    def article_id(self, url: str) -> str | None:
+        match = self._ARTICLE_RE.search(urlsplit(url).path)
+        return match.group(1) if match else None
+
+    def listing_page_url(self, url: str, page: int) -> str:
+        base = url.split("?", 1)[0]
+        base = base[: base.rfind("/") + 1]
+        return urljoin(base, "index.html" if page == 1 else f"index_{page}.html")
+
+    def page_number(self, url: str) -> int:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        if name.startswith(self._PAGE_PREFIX) and name.endswith(".html"):
+            digits = name[len(self._PAGE_PREFIX) : -len(".html")]
+            if digits.isdigit():
+                return int(digits)
+        return 1
+
+    def pager_page(self, link: str, listing_url: str) -> int | None:
+        path = urlsplit(link).path
+        match = self._PAGE_FILE_RE.search(path)
+        if not match:
+            return None
+        here = urlsplit(listing_url).path
+        column_dir = here[: here.rfind("/") + 1]
+        if path.startswith(column_dir) and "/" not in path[len(column_dir) :]:
+            return int(match.group(1) or 1)
+        return None
+
+    def article_path(self, column_path: str, article_id: str) -> str:
+        return f"{column_path}content/post_{article_id}.html"
+
+    def __repr__(self) -> str:
+        return "GUANGDONG_PLATFORM"
+
+
+#: The scheme of the Guangdong provincial platform, the default everywhere.
+GUANGDONG_PLATFORM = GuangdongPlatform()
