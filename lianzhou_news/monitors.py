@@ -27,6 +27,7 @@ from spidermon.contrib.scrapy.monitors import (
 )
 from spidermon.core.actions import Action
 
+from .compat import coverage_skip_values
 from .items import FIELD_ORDER
 
 logger = logging.getLogger(__name__)
@@ -335,7 +336,7 @@ class Spidermon(spidermon_extensions.Spidermon):
         )
         # Values spidermon never counts (by default "", [], {}, "N/A", "-"),
         # matched as it matches them: same type, equal value.
-        skip = extension._get_skip_values_list(settings)
+        skip = coverage_skip_values(extension, settings)
         extension._skip_strings = {v for v in skip if type(v) is str}
         extension._skip_others = [v for v in skip if type(v) is not str]
         extension._coverage = Counter()

@@ -120,6 +120,11 @@ EXTENSIONS = {
     "lianzhou_news.fleet.FleetExtension": 515,  # only with REDIS_URL
     "lianzhou_news.monitors.Spidermon": 520,
 }
+SPIDER_MIDDLEWARES = {
+    # Only with REDIS_URL: remembers each article's request for its reservation.
+    # Low, so it sees the item objects the pipelines get.
+    "lianzhou_news.fleet.ArticleSources": 40,
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lianzhou_news.middlewares.BackoffRetryMiddleware": 550,
