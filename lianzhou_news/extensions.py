@@ -108,7 +108,5 @@ class StateRecorder:
         if store is None:
             return
         failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
-        if reason == "finished" and not failed:
-            store.mark_columns_walked(spider.walked_columns, spider.run_id)
-        store.close_run(spider.run_id)
-        store.close()
+        clean = reason == "finished" and not failed
+        store.finish_run(spider.run_id, spider.walked_columns, clean)
