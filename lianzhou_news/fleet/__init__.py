@@ -3,10 +3,11 @@
 Off by default. Setting ``REDIS_URL`` switches a spider to it (see
 ``PlatformNewsSpider.update_settings``): scrapy-redis's scheduler and duplicate
 filter hold the request queue, and the cross-run state (``RedisStateStore``)
-moves from the SQLite file into Redis, where every worker sees it. Importing
-this package is what imports redis and scrapy-redis: nothing else in the
-project does (besides ``commands/fleet.py``), so single-machine mode needs
-neither.
+moves from the SQLite file into Redis, where every worker sees it. Only this
+package (and ``commands/fleet.py``) imports redis and scrapy-redis. The
+settings name ``FleetExtension`` and ``ArticleSources`` by path, so Scrapy
+imports the package in every crawl; both are off (NotConfigured) without
+``REDIS_URL``.
 
 What scrapy-redis alone does not give, and this package adds, one module each:
 
