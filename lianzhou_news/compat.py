@@ -15,8 +15,10 @@ SPIDERMON_TESTED = "spidermon 1.20 to 1.27"
 
 
 def _engine_slot(crawler):
-    """``ExecutionEngine._slot``: None once the engine has closed it."""
+    """``ExecutionEngine._slot``: None before the engine runs or once it closed it."""
     engine = crawler.engine
+    if engine is None:
+        return None
     if not hasattr(engine, "_slot"):
         raise RuntimeError(
             "distributed mode needs Scrapy's engine slot (ExecutionEngine._slot, "
