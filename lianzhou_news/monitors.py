@@ -24,6 +24,7 @@ from spidermon.contrib.scrapy.monitors import (
     FinishReasonMonitor,
 )
 
+from .compat import coverage_skip_values
 from .report import WriteRunReport
 
 
@@ -149,7 +150,7 @@ class Spidermon(spidermon_extensions.Spidermon):
         )
         # Values spidermon never counts (by default "", [], {}, "N/A", "-"),
         # matched as it matches them: same type, equal value.
-        skip = extension._get_skip_values_list(settings)
+        skip = coverage_skip_values(extension, settings)
         extension._skip_strings = {v for v in skip if type(v) is str}
         extension._skip_others = [v for v in skip if type(v) is not str]
         extension._coverage = Counter()

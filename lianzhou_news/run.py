@@ -73,6 +73,19 @@ def configure_settings(settings: Settings) -> None:
             "SCHEDULER_SERIALIZER": "lianzhou_news.requestcodec",
         }.items():
             settings.set(name, value, priority="spider")
+        # Added here, not in settings.py, so that a single-machine crawl never
+        # imports the fleet package (and with it redis and scrapy-redis).
+        for name, component, order in (
+            ("EXTENSIONS", "lianzhou_news.fleet.FleetExtension", 515),
+            # Remembers each article's request for its reservation. Low, so it
+            # sees the item objects the pipelines get.
+            ("SPIDER_MIDDLEWARES", "lianzhou_news.fleet.ArticleSources", 40),
+        ):
+            components = settings.getdict(name)
+            components[component] = order
+            # "spider", as above: Scrapy re-applies the process's own settings
+            # over a crawler's at their priorities when the crawl starts.
+            settings.set(name, components, priority="spider")
     uri = settings.get("LIANZHOU_OUTPUT_URI")
     if uri and not settings.getdict("FEEDS"):
         # A JOBDIR job, or a fleet worker, appends when resumed (restarted);
@@ -157,6 +170,11 @@ class RunContext:
         return run
 
     @classmethod
+    def current(cls, crawler: Crawler) -> RunContext | None:
+        """This crawler's run if one was opened, else None (never opens one)."""
+        return _RUNS.get(crawler)
+
+    @classmethod
     def of(cls, crawler: Crawler) -> RunContext:
         """This crawler's run; opened from the settings alone if no spider did."""
         run = _RUNS.get(crawler)
@@ -192,14 +210,11 @@ class RunContext:
         """The run ended (after the feeds were closed): columns walked to their
         end are marked, unless an article failed (later incremental runs stop
         at known articles, so they would never reach it); the store is closed."""
-        store = self.store
-        if store is None:
+        if self.store is None:
             return
         failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
-        if reason == "finished" and not failed:
-            store.mark_columns_walked(self.walked_columns, self.run_id)
-        store.close_run(self.run_id)
-        store.close()
+        clean = reason == "finished" and not failed
+        self.store.finish_run(self.run_id, self.walked_columns, clean)
 
     # --- opening ----------------------------------------------------------------------
 

@@ -116,10 +116,11 @@ ITEM_PIPELINES = {
     "lianzhou_news.pipelines.DedupePipeline": 200,
     "lianzhou_news.pipelines.ChangeTrackingPipeline": 300,
 }
+# With REDIS_URL, lianzhou_news.run.configure_settings adds the fleet's
+# extension and spider middleware (lianzhou_news.fleet).
 EXTENSIONS = {
     "lianzhou_news.extensions.RunSummary": 500,
     "lianzhou_news.extensions.StateRecorder": 510,
-    "lianzhou_news.fleet.FleetExtension": 515,  # only with REDIS_URL
     "lianzhou_news.monitors.Spidermon": 520,
 }
 DOWNLOADER_MIDDLEWARES = {

@@ -24,9 +24,11 @@ import re
 import secrets
 import sqlite3
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from .text.script import to_simplified
@@ -121,7 +123,40 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime(_TIME_FORMAT)
 
 
+@runtime_checkable
+class StateStoreProtocol(Protocol):
+    """What a run asks of its cross-run state, whichever store keeps it: the
+    SQLite ``StateStore`` here, or a fleet's ``lianzhou_news.fleet.RedisStateStore``.
+
+    ``reserve`` answers ``("reserved", version)`` (emit it, with that version)
+    or ``("unchanged", None)``; a fleet's store may also answer ``duplicate``,
+    ``in_flight`` or ``held`` (detail: the worker) and ``unavailable``.
+    ``record`` is called once the article's line is on disk. ``finish_run`` is
+    the last call: the store settles the run's end (``clean``: the run reached
+    its end, reason ``finished``, and no article failed) and lets go of what it
+    holds.
+    """
+
+    def known(self, article_id: str) -> Known | None: ...
+
+    def reserve(self, item, digest: str) -> tuple[str, int | str | None]: ...
+
+    def record(
+        self, article_id: str, url: str, digest: str, version: int, run_id: str
+    ) -> None: ...
+
+    def column_walked(self, column_url: str) -> bool: ...
+
+    def count(self) -> int: ...
+
+    def finish_run(
+        self, run_id: str, walked_columns: Iterable[str], clean: bool
+    ) -> None: ...
+
+
 class StateStore:
+    """The SQLite store of one spider (a ``StateStoreProtocol``), locked for the run."""
+
     def __init__(self, directory: Path | str, spider: str):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -223,6 +258,17 @@ class StateStore:
 
     def close_run(self, run_id: str) -> None:
         self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (run_id,))
+
+    def finish_run(
+        self, run_id: str, walked_columns: Iterable[str], clean: bool
+    ) -> None:
+        """The run is over: after a clean one its walked columns are marked
+        (a column reached by a run that lost an article must be walked again);
+        the run is closed either way, and the store is closed and unlocked."""
+        if clean:
+            self.mark_columns_walked(walked_columns, run_id)
+        self.close_run(run_id)
+        self.close()
 
     def _reconcile_file(self, path: Path, run_id: str) -> int:
         recorded = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,38 @@ def test_single_machine_modules_do_not_import_redis(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_single_machine_crawl_never_imports_redis(tmp_path):
+    """A whole crawl in one process (of a dead address: nothing to fetch), with
+    the project's settings: the fleet package, redis and scrapy-redis stay out."""
+    code = """
+import sys
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+settings = get_project_settings()
+settings.setdict({"RETRY_ENABLED": False, "LOG_LEVEL": "ERROR",
+                  "LIANZHOU_STATE_DIR": "state", "ROBOTSTXT_OBEY": False})
+process = CrawlerProcess(settings)
+process.crawl("lianzhou", start_urls="http://127.0.0.1:9/zwgk/")
+process.start()
+loaded = sorted(m for m in sys.modules
+                if m.split(".")[0] in ("redis", "scrapy_redis") or m.startswith("lianzhou_news.fleet"))
+import glob
+assert glob.glob("output/lianzhou/*.report.json"), "the crawl did not run to its end"
+print(loaded)
+sys.exit(bool(loaded))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
 
 
 # --- pipelines ---------------------------------------------------------------------

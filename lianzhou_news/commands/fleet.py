@@ -15,7 +15,7 @@ from typing import ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..fleet import Fleet, FleetError
+from ..fleet import Fleet, FleetError, admin
 
 
 class Command(ScrapyCommand):
@@ -48,11 +48,12 @@ class Command(ScrapyCommand):
             self.exitcode = 1
             return
         if opts.release:
-            if fleet.server.exists(fleet.key(f"alive:{opts.release}")):
-                print(f"worker {opts.release} is alive; stop it first")
+            try:
+                count = admin.release(fleet, opts.release)
+            except FleetError as error:  # the worker is alive
+                print(error)
                 self.exitcode = 1
                 return
-            count = fleet.release_worker(opts.release)
             print(f"{count} article(s) of {opts.release} queued to fetch again")
             return
-        print(json.dumps(fleet.status(), ensure_ascii=False, indent=2))
+        print(json.dumps(admin.status(fleet), ensure_ascii=False, indent=2))
