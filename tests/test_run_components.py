@@ -309,3 +309,48 @@ def test_the_report_names_the_run_and_its_health():
     assert (report["run_id"], report["spider"]) == ("r1", "lianzhou")
     assert report["healthy"] is False and report["unhealthy_reasons"] == ["x: y"]
     assert report["items"]["new"] == 2
+
+
+def _report_action(crawler, failed: list[tuple[str, str]]):
+    from types import SimpleNamespace
+
+    from lianzhou_news.report import WriteRunReport
+
+    action = WriteRunReport()
+    action.data = SimpleNamespace(crawler=crawler, spider=None)
+    action.result = SimpleNamespace(
+        monitors_failed_results=[
+            SimpleNamespace(monitor=SimpleNamespace(name=name), error=error, reason="")
+            for name, error in failed
+        ]
+    )
+    return action
+
+
+def test_the_report_action_writes_the_run_s_report_with_the_verdict(tmp_path):
+    crawler = _crawler(tmp_path, LIANZHOU_STATE_DIR="")
+    RunContext.open(crawler, "r1")
+    crawler.stats.set_value("lianzhou/items/new", 4)
+    error = "Traceback …\nAssertionError: 3 != 0 : blocked: 3 response(s) were a block"
+    _report_action(crawler, [("Not blocked", error)]).run_action()
+    path = tmp_path / "output/lianzhou/r1.report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert (report["run_id"], report["spider"], report["healthy"]) == (
+        "r1",
+        "lianzhou",
+        False,
+    )
+    # Named by monitor, with the assertion's message (issue 17 asks for plain
+    # words instead of unittest's "3 != 0 : " prefix).
+    (reason,) = report["unhealthy_reasons"]
+    assert reason.startswith("Not blocked: ")
+    assert reason.endswith("blocked: 3 response(s) were a block")
+    assert report["items"]["new"] == 4
+    assert crawler.stats.get_value("lianzhou/healthy") is False
+
+
+def test_a_run_without_failed_monitors_is_healthy(tmp_path):
+    crawler = _crawler(tmp_path, LIANZHOU_STATE_DIR="")
+    RunContext.open(crawler, "r1")
+    _report_action(crawler, []).run_action()
+    assert crawler.stats.get_value("lianzhou/healthy") is True
