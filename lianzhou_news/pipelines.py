@@ -1,6 +1,6 @@
-"""Item pipelines: validate against the schema, then drop in-run duplicates.
+"""Item pipelines: script conversion, validation, in-run de-duplication, change tracking.
 
-Extraction never happens here (it is done, purely, in ``extract.py``); these
+Extraction never happens here (it is done, purely, in ``extract/``); these
 pipelines only judge finished items and keep count in the crawl stats under
 the ``lianzhou/`` prefix.
 """
