@@ -30,6 +30,7 @@ from difflib import SequenceMatcher
 
 from lxml import etree
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from ..items import FIELD_DEFAULTS, SCHEMA_VERSION, ArticleItem
 from ..loaders import ArticleLoader
@@ -469,7 +470,7 @@ def extract_article(
 
     loader = loader_class()
     loader.add_value("schema_version", SCHEMA_VERSION)
-    loader.add_value("article_id", scheme.article_id(response.url))
+    loader.add_value("article_id", scheme.item_id(response.url))
     loader.add_value("url", response.url)
     loader.add_value("site", site)
     _load_first(
@@ -542,7 +543,8 @@ def extract_article(
         loader.add_value("timestamp_precision", timestamp.precision)
         loader.add_value("timestamp_raw", timestamp.raw)
     loader.add_value("body", body.lines)
-    loader.add_value("images", body.images)
+    images, images_dropped = _usable_images(body.images)
+    loader.add_value("images", images)
     loader.add_value("credits", body.credits)
     loader.add_value("credits_raw", body.credits_raw)
     loader.add_value("provenance", provenance)
@@ -557,6 +559,9 @@ def extract_article(
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
     item["quality"] = _quality_flags(item, response)
+    if images_dropped:
+        item["quality"].append("images:dropped")
+    item["quality"].extend(_missing_flags(item))
     _drop_replacement_characters(item)
     return item
 
@@ -601,6 +606,39 @@ def _drop_replacement_characters(item: ArticleItem) -> None:
     for name in ("title", "source", "channel", "body"):
         if item.get(name) and "\ufffd" in item[name]:
             item[name] = clean_text(item[name].replace("\ufffd", "")) or None
+
+
+#: What an image URL must look like to be emitted (the schema's pattern).
+_USABLE_URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+def _usable_images(images: list[dict]) -> tuple[list[dict], int]:
+    """The images with URLs percent-encoded as a browser sends them (spaces,
+    Chinese file names), and how many were dropped as still unusable.
+
+    >>> _usable_images([{"url": "http://h/图 1.jpg", "alt": None}])
+    ([{'url': 'http://h/%E5%9B%BE%201.jpg', 'alt': None}], 0)
+    >>> _usable_images([{"url": "http:///nohost.jpg", "alt": None}])
+    ([], 1)
+    """
+    usable = []
+    for image in images:
+        try:
+            url = safe_url_string(image["url"])
+        except ValueError:  # a port or host that cannot be encoded
+            continue
+        if _USABLE_URL_RE.match(url):
+            usable.append({**image, "url": url})
+    return usable, len(images) - len(usable)
+
+
+def _missing_flags(item: ArticleItem) -> list[str]:
+    # An article is emitted whatever it lacks; the flag says what and why.
+    return [
+        f"{name}:missing"
+        for name in ("article_id", "title", "timestamp", "body")
+        if not item.get(name)
+    ]
 
 
 def _quality_flags(item: ArticleItem, response: Response | None = None) -> list[str]:
