@@ -1,8 +1,10 @@
-"""The article item (schema version 1), its JSON Schema, and the check of an item against it.
+"""The article item (schema version 2), its JSON Schema, and the check of an item against it.
 
 One item is one article, written as one JSON object per line. Every field is
 always present (``null``, ``[]`` or ``{}`` when the page does not have it), so
-analysts get the same columns on every line. The JSON Schema in
+analysts get the same columns on every line. No article is lost to one field:
+a page without a title, a time or a body text is still emitted, the field
+null and ``quality`` saying why (``title:missing`` …). The JSON Schema in
 ``lianzhou_news/schema/article.schema.json`` is the machine-readable contract;
 this module is the human-readable one, and a test keeps the two in step.
 """
@@ -17,15 +19,20 @@ import fastjsonschema
 import scrapy
 from jsonschema import Draft202012Validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class ArticleItem(scrapy.Item):
-    #: int, always 1 for this layout. Bumped whenever a field changes meaning.
+    #: int, always 2 for this layout. Bumped whenever a field changes meaning
+    #: (2: title, timestamp and body may be null, flagged in ``quality``;
+    #: ``article_id`` exists on any URL).
     schema_version = scrapy.Field()
-    #: str of digits: the ``<id>`` of ``content/post_<id>.html``. The platform
-    #: numbers posts site-wide and never reuses a number, so this is the key
-    #: for de-duplication (a mirror path or a second column is the same article).
+    #: str: the platform's post id (the digits of ``content/post_<id>.html``),
+    #: else the CMS's document id in the file name (``t20240315_123456``,
+    #: ``art_60085_11394426``, a trailing number), else ``url_`` and a hash of
+    #: the canonical URL (``UrlScheme.item_id``). Stable across runs, unique per
+    #: site: the key for de-duplication (a mirror path or a second column is the
+    #: same article). null only with ``article_id:missing`` (never so far).
     article_id = scrapy.Field()
     #: str: the absolute URL the article was fetched from.
     url = scrapy.Field()
@@ -34,24 +41,31 @@ class ArticleItem(scrapy.Item):
     #: str or null: the column (栏目) the article belongs to, e.g. ``连州要闻``;
     #: from the page's ColumnName meta or breadcrumb, else the listing it was on.
     channel = scrapy.Field()
-    #: str: the headline, cleaned (no pinyin, no site suffix), script kept.
+    #: str or null: the headline, cleaned (no pinyin, no site suffix), script
+    #: kept; null with ``title:missing`` when the page shows none.
     title = scrapy.Field()
     #: str or null: the 来源 of the info line, e.g. ``南方+``.
     source = scrapy.Field()
     #: str: ISO 8601 with seconds and always ``+08:00``, e.g.
-    #: ``2023-03-22T17:01:12+08:00``. Midnight when only the day is known. A page
-    #: without a readable time is rejected (see ``LIANZHOU_REJECTS_URI``).
+    #: ``2023-03-22T17:01:12+08:00``. Midnight when only the day is known. null
+    #: with ``timestamp:missing`` when the page prints no readable time, or
+    #: ``timestamp:no_year`` when it prints a day whose year nothing gives (the
+    #: year is never taken from the clock).
     timestamp = scrapy.Field()
-    #: str: ``day``, ``minute`` or ``second``: what the page really said.
+    #: str or null: ``day``, ``minute`` or ``second``: what the page really
+    #: said; null with the timestamp.
     timestamp_precision = scrapy.Field()
     #: str or null: the time exactly as printed on the page.
     timestamp_raw = scrapy.Field()
-    #: str: the article text, one paragraph per line, joined by ``\n``. Without
+    #: str or null: the article text, one paragraph per line, joined by
+    #: ``\n``; null with ``body:missing`` (an image-only article). Without
     #: page chrome, the info line, ``- THE END -``, credit lines and image
     #: placeholders; photo captions stay (minus their ``XX 摄`` credit).
     body = scrapy.Field()
     #: list of ``{"url": str, "alt": str or null}``: images of the article body,
-    #: absolute URLs, in page order.
+    #: absolute URLs percent-encoded as browsers send them (w3lib's
+    #: ``safe_url_string``), in page order; one that still is not a usable URL
+    #: is dropped alone, flagged ``images:dropped``.
     images = scrapy.Field()
     #: object: role -> list of names, e.g. ``{"reporter": ["黄滢", "袁安杰"]}``.
     #: Roles: reporter 记者, editor 编辑/责任编辑, proofreader 校对, reviewer
@@ -64,8 +78,10 @@ class ArticleItem(scrapy.Item):
     #: str: ``zh-Hans`` (Simplified), ``zh-Hant`` (Traditional), or ``zh`` when
     #: the text has no script-specific character. Text keeps its script.
     lang = scrapy.Field()
-    #: list of str: damage found in the text, as ``<field>:<flag>``, e.g.
-    #: ``body:mojibake``. Empty for a clean page.
+    #: list of str: what is missing or damaged, as ``<field>:<flag>``:
+    #: ``title:missing``, ``timestamp:missing``, ``timestamp:no_year``,
+    #: ``body:missing``, ``article_id:missing``, ``images:dropped``,
+    #: ``<field>:mojibake``, ``page:truncated``. Empty for a clean page.
     quality = scrapy.Field()
     #: object: which extraction layer gave each value. ``title``: ``selector``,
     #: ``meta``, ``info_line``, ``heading`` or ``title_tag``; ``timestamp``:
@@ -91,6 +107,7 @@ class ArticleItem(scrapy.Item):
 
 #: Value for fields a page does not provide, so every line has every column.
 FIELD_DEFAULTS = {
+    "article_id": None,
     "channel": None,
     "source": None,
     "timestamp": None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,9 +55,11 @@ class WriteRunReport(Action):
 
 
 def _reason(result) -> str:
-    text = (result.error or result.reason or "").strip().splitlines()
-    # The assertion's message is the last line of unittest's traceback.
-    return text[-1].split(": ", 1)[-1] if text else "failed"
+    text = (result.error or result.reason or "").strip()
+    # The assertion's message follows the exception's name at the end of
+    # unittest's traceback; spidermon's field coverage message spans lines.
+    message = re.split(r"^\w+(?:Error|Exception): ", text, flags=re.MULTILINE)[-1]
+    return " ".join(message.split()) or "failed"
 
 
 def _sum(stats: dict, prefix: str) -> int:
@@ -129,6 +132,12 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
             "not_allowed": stats.get("lianzhou/article/not_allowed", 0),
         },
         "field_coverage": coverage,
+        # Items emitted with a field missing or damaged, by flag (``quality``).
+        "quality": {
+            k[len("lianzhou/quality/") :]: v
+            for k, v in sorted(stats.items())
+            if k.startswith("lianzhou/quality/")
+        },
         "errors": errors,
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),

@@ -11,13 +11,63 @@ with the page in the query).
 
 Every method takes absolute URLs (or, for ``article_path``, a column path),
 so a scheme may read the query as well as the path.
+
+``UrlScheme.item_id`` is the item's ``article_id`` on any URL at all: the
+scheme's own id, else a CMS document id in the file name, else a hash of the
+canonical URL (``cms_document_id``, ``url_hash_id``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from urllib.parse import urljoin, urlsplit
+
+from w3lib.url import canonicalize_url
+
+# Document ids that CMS families put in article file names, most specific
+# first. TRS WCM: ``t20240315_123456.html``; Hanweb: ``art_60085_11394426.html``;
+# anything else: a trailing number of four digits or more (shorter ones are
+# too often page numbers, ``index_2.html``).
+_TRS_ID_RE = re.compile(r"^(t\d{8}_\d+)(?:\.[a-z]{2,5})?$", re.IGNORECASE)
+_HANWEB_ID_RE = re.compile(r"^(art_\d+_\d+)(?:\.[a-z]{2,5})?$", re.IGNORECASE)
+_TRAILING_NUMBER_RE = re.compile(r"(?<!\d)(\d{4,})(?:\.[a-z]{2,5})?$", re.IGNORECASE)
+
+
+def cms_document_id(url: str) -> str | None:
+    """The document id a CMS wrote into the article's file name, or None.
+
+    >>> cms_document_id("https://www.pingtan.gov.cn/zwgk/yw/202303/t20230329_45634.htm")
+    't20230329_45634'
+    >>> cms_document_id("http://www.jiangxi.gov.cn/art/2024/3/15/art_60085_11394426.html")
+    'art_60085_11394426'
+    >>> cms_document_id("https://www.mnd.gov.tw/news/plaact/86346")
+    '86346'
+    >>> cms_document_id("http://h/news/content_2024.shtml"), cms_document_id("http://h/a/index_2.html")
+    ('2024', None)
+    """
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    for pattern in (_TRS_ID_RE, _HANWEB_ID_RE, _TRAILING_NUMBER_RE):
+        if match := pattern.search(name):
+            return match.group(1).lower()
+    return None
+
+
+def url_hash_id(url: str) -> str:
+    """``url_`` and 16 hex digits of the SHA-1 of the canonical URL.
+
+    Canonical as w3lib makes it (query sorted, fragment dropped, host
+    lowercased, percent-encoding normalised), without its scheme, so http and
+    https give one id. A pure function of the URL: the same on every run.
+
+    >>> url_hash_id("https://H.gov.cn/view?b=2&a=1#top") == url_hash_id("http://h.gov.cn/view?a=1&b=2")
+    True
+    >>> url_hash_id("http://h.gov.cn/view?a=1")
+    'url_849ea6f35221a3e3'
+    """
+    canonical = canonicalize_url(url).split("://", 1)[-1]
+    return "url_" + hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 class UrlScheme(ABC):
@@ -28,8 +78,28 @@ class UrlScheme(ABC):
         """The article's id if ``url`` is an article page of this scheme, else None.
 
         The id is unique site-wide: it is the item's ``article_id`` and the key
-        of de-duplication and the state store.
+        of de-duplication and the state store. Listings use it to tell article
+        links from the rest, so it must stay None for anything else.
         """
+
+    def item_id(self, url: str) -> str:
+        """The item's ``article_id`` for an article fetched from ``url``, never None.
+
+        In order: this scheme's ``article_id`` (the platform's post id); the
+        document id the CMS wrote into the file name (``cms_document_id``:
+        TRS ``t20240315_123456``, Hanweb ``art_60085_11394426``, a trailing
+        number); a hash of the canonical URL (``url_hash_id``). Each is a pure
+        function of the URL, so stable across runs, and unique within a site.
+        A scheme overrides this only if its URLs carry a better id.
+
+        >>> GUANGDONG_PLATFORM.item_id("http://h/zwgk/content/post_1690495.html")
+        '1690495'
+        >>> GUANGDONG_PLATFORM.item_id("http://h/ywtz/202603/t20260329_45634.htm")
+        't20260329_45634'
+        >>> GUANGDONG_PLATFORM.item_id("http://h/view.html?docId=12")[:4]
+        'url_'
+        """
+        return self.article_id(url) or cms_document_id(url) or url_hash_id(url)
 
     @abstractmethod
     def listing_page_url(self, url: str, page: int) -> str:

@@ -80,9 +80,13 @@ def test_cli_bad_input_is_a_clear_error(tmp_path):
     assert bad_header.returncode == 2 and "Name: value" in bad_header.stderr
 
 
-def test_cli_reports_an_invalid_item(tmp_path):
+def test_cli_emits_a_page_without_title_or_time_flagged(tmp_path):
+    # Schema 2: such a page was an invalid item (exit 1); now it is an item
+    # with the fields null and quality saying why.
     page = tmp_path / "empty.html"
     page.write_bytes(b"<html><body><p>nothing here</p></body></html>")
     result = _run(page, "--url", "http://h/x/content/post_1.html")
-    assert result.returncode == 1
-    assert "invalid item: title" in result.stderr
+    assert result.returncode == 0, result.stderr
+    item = json.loads(result.stdout)
+    assert item["title"] is None and item["timestamp"] is None
+    assert {"title:missing", "timestamp:missing"} <= set(item["quality"])

@@ -5,7 +5,7 @@ times, a delay past the download timeout, a connection dropped mid-body, a
 truncated body) must be retried and their articles extracted correctly;
 permanent ones (404, a redirect loop, a 30 MB body, a 412 challenge, a 500
 that never ends) must be named in the run report with their reason; a page
-that cannot make a valid item goes to the rejects file; GBK bytes under a
+without a readable time is still emitted, its timestamp null and flagged; GBK bytes under a
 UTF-8 header are read correctly; a malformed listing full of javascript:,
 mailto:, file:// and other-host links still yields its articles and nothing
 else. The run is unhealthy (it was blocked) and exits 3.
@@ -56,7 +56,7 @@ def test_every_fault_at_once(tmp_path):
     gone = plain[len(transient) + len(permanent)]
     (site_dir / article_path(gone).lstrip("/")).unlink()
     expected_failures[gone.article_id] = "404"
-    # A page with no readable time: a rejected item, not a lost one.
+    # A page with no readable time: emitted, the time null and flagged.
     undated = plain[len(transient) + len(permanent) + 1]
     page = site_dir / article_path(undated).lstrip("/")
     html = page.read_text(encoding="utf-8")
@@ -101,9 +101,7 @@ def test_every_fault_at_once(tmp_path):
         for line in (tmp_path / "output/lianzhou/faults.jsonl").read_text().splitlines()
     ]
     counts = Counter(item["article_id"] for item in items)
-    reachable = (
-        {a.article_id for a in articles} - set(expected_failures) - {undated.article_id}
-    )
+    reachable = {a.article_id for a in articles} - set(expected_failures)
     assert set(counts) == reachable
     assert max(counts.values()) == 1
     truth = {a.article_id: a for a in articles}
@@ -123,15 +121,11 @@ def test_every_fault_at_once(tmp_path):
     assert report["errors"]["oversize"] == 1 and report["errors"]["redirect_loop"] == 1
     assert report["errors"]["truncated"] >= 1 and report["errors"]["blocked"] >= 1
 
-    # The rejected page, with its reason.
-    rejects = [
-        json.loads(line)
-        for line in (tmp_path / "output/lianzhou/faults.rejects.jsonl")
-        .read_text()
-        .splitlines()
-    ]
-    assert [r["item"]["article_id"] for r in rejects] == [undated.article_id]
-    assert any(reason.startswith("timestamp") for reason in rejects[0]["reasons"])
+    # The undated page is not lost: emitted without a time, and counted.
+    (kept,) = [item for item in items if item["article_id"] == undated.article_id]
+    assert kept["timestamp"] is None and "timestamp:missing" in kept["quality"]
+    assert report["quality"]["timestamp:missing"] == 1
+    assert not (tmp_path / "output/lianzhou/faults.rejects.jsonl").exists()
 
     # Nothing outside the allowed host and scheme was ever requested.
     assert {hit.host for hit in hits} == {site.base_url.removeprefix("http://")}

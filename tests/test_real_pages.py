@@ -96,3 +96,18 @@ def _prints_a_time(path: Path, page: dict) -> bool:
         )
         for line in text.splitlines()
     )
+
+
+def test_a_date_printed_without_a_year_never_takes_the_clock_s():
+    # Every page of the corpus is older than NOW's year: a timestamp in it can
+    # only have come from the clock (issue 14: pages of 2004, 2005 and 2022
+    # came out as 2026).
+    index = (CORPUS / "pages.jsonl").read_text(encoding="utf-8")
+    from_the_clock = []
+    for page in map(json.loads, index.splitlines()):
+        item = _extract(CORPUS / page["local_path"], page["url"])
+        if (item["timestamp"] or "").startswith(str(NOW.year)):
+            from_the_clock.append((page["local_path"], item["timestamp_raw"]))
+        if item["timestamp"] is None and "timestamp:no_year" not in item["quality"]:
+            assert "timestamp:missing" in item["quality"]
+    assert from_the_clock == []

@@ -207,16 +207,20 @@ def test_validation_rejects_an_item_into_the_run_s_rejects_file(tmp_path, articl
     pipeline = ValidationPipeline.from_crawler(crawler)
     good = _item(article)
     assert pipeline.process_item(good) is good
-    with pytest.raises(DropItem, match="title"):
-        pipeline.process_item(_item(article, title=None))
+    # Schema 2: a missing title is kept, null and flagged, and counted.
+    untitled = _item(article, title=None, quality=["title:missing"])
+    assert pipeline.process_item(untitled) is untitled
+    with pytest.raises(DropItem, match="timestamp"):
+        pipeline.process_item(_item(article, timestamp="2023-03-22 17:01"))
     pipeline.close(None)
     (line,) = (tmp_path / "output/lianzhou/r1.rejects.jsonl").read_text().splitlines()
     rejected = json.loads(line)
     assert rejected["url"] == article["url"]
-    assert any(reason.startswith("title") for reason in rejected["reasons"])
+    assert any(reason.startswith("timestamp") for reason in rejected["reasons"])
     stats = crawler.stats.get_stats()
     assert stats["lianzhou/items/dropped/invalid"] == 1
     assert stats["lianzhou/field/title/missing"] == 1
+    assert stats["lianzhou/quality/title:missing"] == 1
     assert stats["lianzhou/rejects_file"].endswith("r1.rejects.jsonl")
 
 
@@ -354,3 +358,13 @@ def test_a_run_without_failed_monitors_is_healthy(tmp_path):
     RunContext.open(crawler, "r1")
     _report_action(crawler, []).run_action()
     assert crawler.stats.get_value("lianzhou/healthy") is True
+
+
+def test_the_report_counts_each_quality_flag():
+    stats = {
+        "item_scraped_count": 3,
+        "lianzhou/quality/title:missing": 1,
+        "lianzhou/quality/images:dropped": 2,
+    }
+    report = build_report(stats, "lianzhou", "r1", [])
+    assert report["quality"] == {"images:dropped": 2, "title:missing": 1}

@@ -334,3 +334,26 @@ def test_an_article_whose_line_cannot_be_written_is_not_recorded(tmp_path):
         (tmp_path / "output" / "lianzhou" / "nowrite.report.json").read_text()
     )
     assert report["items"]["not_written"] == len(crawl.articles)
+
+
+def test_a_template_that_loses_a_field_keeps_its_articles_and_fails_the_run(
+    tmp_path,
+):
+    # The portal drops the publication time from every article page: the
+    # articles are still emitted (schema 2), and field coverage fails the run.
+    articles = build_site(tmp_path / "site")
+    for page in (tmp_path / "site").rglob("post_*.html"):
+        html = page.read_text(encoding="utf-8")
+        page.write_text(
+            re.sub(r"<span>发布时间：[^<]*</span>", "", html), encoding="utf-8"
+        )
+    crawl = crawl_local_site(tmp_path, run_id="notime", build=False)
+    assert crawl.returncode == 3, crawl.log[-2000:]
+    report = crawl.report()
+    assert len(crawl.items()) == len(articles)
+    untimed = [item for item in crawl.items() if item["timestamp"] is None]
+    assert len(untimed) > len(articles) / 2  # the rest print a PubDate meta tag
+    assert report["quality"]["timestamp:missing"] == len(untimed)
+    assert report["field_coverage"]["timestamp"] < 0.9
+    reasons = report["unhealthy_reasons"]
+    assert any("timestamp" in reason for reason in reasons), reasons

@@ -25,18 +25,26 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from difflib import SequenceMatcher
+from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from ..items import FIELD_DEFAULTS, SCHEMA_VERSION, ArticleItem
 from ..loaders import ArticleLoader
 from ..schemes import GUANGDONG_PLATFORM, UrlScheme
 from ..text.cleaning import clean_text
-from ..text.credits import merge_credits, parse_credit_line, split_caption_credit
+from ..text.credits import (
+    head_credits,
+    merge_credits,
+    read_credit_line,
+    split_caption_credit,
+)
 from ..text.dates import (
+    CST,
     Timestamp,
     find_date,
     merge_timestamps,
@@ -51,6 +59,7 @@ from ..text.lines import (
     is_stop_line,
     parse_info_time,
     parse_source,
+    prints_empty_source,
     strip_source_label,
     strip_trailing_chrome,
 )
@@ -251,8 +260,52 @@ def _body_container(
             if length >= 50 and (best is None or length > best[1]):
                 best = (candidate.root, length)
         if best:
-            return best[0], "container"
-    return _densest_element(root, blocks), "density"
+            return _tighten(best[0], blocks), "container"
+    return _tighten(_densest_element(root, blocks), blocks), "density"
+
+
+def _text_weight(block: Block) -> int:
+    if block.image is not None or is_chrome(block.text) or is_info_line(block.text):
+        return 0
+    weight = cjk_len(block.text)
+    return weight if weight >= 10 else 0
+
+
+def _tighten(container: etree._Element, blocks: list[Block]) -> etree._Element:
+    """The innermost element under ``container`` that holds nearly all of its
+    paragraph text.
+
+    Skins wrap headline, info line, font-size and share toolbars, the text and
+    an attachment box in one element; the text itself sits in one child of it
+    (whatever its name). Descend while one child holds 90% of the text.
+    """
+    weights: dict[etree._Element, int] = defaultdict(int)
+    for block in blocks:
+        weight = _text_weight(block)
+        if not weight:
+            continue
+        node = block.owner
+        while node is not None:
+            weights[node] += weight
+            if node is container:
+                break
+            node = node.getparent()
+        else:
+            continue
+    node = container
+    while weights.get(node):
+        child = max(
+            (c for c in node if isinstance(c.tag, str)),
+            key=lambda c: weights.get(c, 0),
+            default=None,
+        )
+        if child is None or weights.get(child, 0) < 0.9 * weights[node]:
+            break
+        node = child
+    # A paragraph is not a container: stop at the element around it.
+    while node is not container and node.tag in PARAGRAPH_TAGS:
+        node = node.getparent()
+    return node
 
 
 def _densest_element(root: etree._Element, blocks: list[Block]) -> etree._Element:
@@ -327,11 +380,13 @@ def _read_body(
             line = strip_source_label(line)
             if not line or is_info_line(line):
                 continue
-        credit = parse_credit_line(line)
+        credit = read_credit_line(line)
         if credit is not None:
             merge_credits(body.credits, credit)
             body.credits_raw.append(line)
             continue
+        if _is_attachment_link(block, line):
+            continue  # "《…措施》" linking a PDF: an attachment, not text
         if ended:
             continue  # the attribution line after "- THE END -"
         line, photographers, printed = split_caption_credit(line)
@@ -344,7 +399,7 @@ def _read_body(
     for block in trailing:
         if block.image is not None or not block.text or is_chrome(block.text):
             continue
-        credit = parse_credit_line(block.text)
+        credit = read_credit_line(block.text)
         if credit is None:
             break
         merge_credits(body.credits, credit)
@@ -352,7 +407,43 @@ def _read_body(
     return _finish_body(body, source, site)
 
 
+_FILE_LINK_RE = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|txt|pptx?|csv)(?:$|[?#])",
+    re.IGNORECASE,
+)
+# "附件：清单.xls", "附件2：…", "十、附件", "相关附件": what closes a notice.
+_ATTACHMENT_LINE_RE = re.compile(
+    r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:相关|相關)?附件\s*\d*\s*[:：]?\s*"
+    r"(?:.{0,80}\.(?:pdf|docx?|xlsx?|wps|zip|rar)|[^。；;]{0,60})$",
+    re.IGNORECASE,
+)
+
+
+def _is_attachment_link(block: Block, line: str) -> bool:
+    """A line that is all the text of a link to a document file."""
+    for link in block.owner.iter("a"):
+        href = link.get("href") or ""
+        if _FILE_LINK_RE.search(href) and clean_text("".join(link.itertext())) in (
+            line,
+            line.strip("《》"),
+        ):
+            return True
+    return False
+
+
 def _finish_body(body: _Body, source: str | None, site: str | None) -> _Body:
+    # An attachment list closing the text ("附件：清单.xls", "十、附件" and the
+    # file names under it) is not text; "附件" heading an annex printed in full
+    # is, so only a tail of short lines after such a heading goes.
+    for index in range(len(body.lines) - 1, max(-1, len(body.lines) - 6), -1):
+        if _ATTACHMENT_LINE_RE.match(body.lines[index]) and all(
+            len(line) <= 80 and not line.endswith("。")
+            for line in body.lines[index + 1 :]
+        ):
+            del body.lines[index:]
+            break
+    if body.lines and (credit := head_credits(body.lines[0])):
+        merge_credits(body.credits, credit)
     # An attribution line ("连州市融媒体中心") closing the text is a signature,
     # not content, when the credit block or THE END would have followed it.
     signatures = {s for s in (source, site) if s}
@@ -402,7 +493,7 @@ def _choose_timestamp(
             if timestamp := parse_timestamp(printed, now=now, reference=reference):
                 return timestamp, "info_line"
     for value in response.xpath("//time/@datetime").getall()[:3]:
-        if timestamp := parse_timestamp(value, now=now):
+        if timestamp := parse_timestamp(value, now=now, reference=reference):
             return timestamp, "time_element"
     anchor = next(
         (i for i, b in enumerate(page_blocks) if title and b.text == title), None
@@ -410,7 +501,8 @@ def _choose_timestamp(
     if anchor is not None:
         for block in page_blocks[max(0, anchor - 3) : anchor + 8]:
             if block.text and len(block.text) <= 80 and block.text != title:
-                if timestamp := parse_timestamp(find_date(block.text), now=now):
+                printed = find_date(block.text)
+                if timestamp := parse_timestamp(printed, now=now, reference=reference):
                     return timestamp, "near_title"
     # Last resort: the first short line with a date and a time of day ("於
     # 2013/12/28 10:28"); a bare date in a short line is too often a link list's.
@@ -420,7 +512,9 @@ def _choose_timestamp(
             if (
                 printed
                 and ":" in printed
-                and (timestamp := parse_timestamp(printed, now=now))
+                and (
+                    timestamp := parse_timestamp(printed, now=now, reference=reference)
+                )
             ):
                 return timestamp, "page_line"
     return None, None
@@ -469,7 +563,7 @@ def extract_article(
 
     loader = loader_class()
     loader.add_value("schema_version", SCHEMA_VERSION)
-    loader.add_value("article_id", scheme.article_id(response.url))
+    loader.add_value("article_id", scheme.item_id(response.url))
     loader.add_value("url", response.url)
     loader.add_value("site", site)
     _load_first(
@@ -497,15 +591,10 @@ def extract_article(
     start = indexes[0] if indexes else len(page_blocks)
     stop = indexes[-1] + 1 if indexes else len(page_blocks)
 
-    reference = parse_timestamp(listing_date, now=now)
+    dated_blocks = _until_stop_line(page_blocks, stop)  # comments have dates too
+    reference = _year_reference(response.url, listing_date, metas, dated_blocks, now)
     timestamp, time_layer = _choose_timestamp(
-        response,
-        metas,
-        _until_stop_line(page_blocks, stop),  # comments below have dates too
-        info_text,
-        title,
-        now,
-        reference.value if reference else None,
+        response, metas, dated_blocks, info_text, title, now, reference
     )
     if time_layer:
         provenance["timestamp"] = time_layer
@@ -534,7 +623,9 @@ def extract_article(
                 (metas.first("source"), "meta"),
                 (body.source, "body"),
             )
-            if value
+            # A page that prints "来源：" with nothing after it has no source,
+            # whatever its CMS keeps in a meta tag.
+            if value and not (layer == "meta" and prints_empty_source(info_text))
         ),
     )
     if timestamp is not None:
@@ -542,7 +633,8 @@ def extract_article(
         loader.add_value("timestamp_precision", timestamp.precision)
         loader.add_value("timestamp_raw", timestamp.raw)
     loader.add_value("body", body.lines)
-    loader.add_value("images", body.images)
+    images, images_dropped = _usable_images(body.images)
+    loader.add_value("images", images)
     loader.add_value("credits", body.credits)
     loader.add_value("credits_raw", body.credits_raw)
     loader.add_value("provenance", provenance)
@@ -557,8 +649,92 @@ def extract_article(
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
     item["quality"] = _quality_flags(item, response)
+    if images_dropped:
+        item["quality"].append("images:dropped")
+    flags = _missing_flags(item)
+    if timestamp is None and _prints_yearless_date(info_text):
+        flags = ["timestamp:no_year" if f == "timestamp:missing" else f for f in flags]
+    item["quality"].extend(flags)
     _drop_replacement_characters(item)
     return item
+
+
+# Dates in article URLs: /202403/, /2024/10/14/, /2024-12/, t20240315_, /20240315/.
+_URL_DATE_RE = re.compile(
+    r"(?<![\d])(?P<y>(?:19|20)\d{2})(?:[-/_]?(?P<m>0[1-9]|1[0-2])(?:[-/_]?(?P<d>[0-3]\d))?)?"
+    r"(?=[/_]|$)"
+)
+
+
+def url_date(url: str) -> datetime | None:
+    """The latest moment the date in an article URL allows, or None.
+
+    >>> url_date("http://h/zwgk/202403/t20240315_1.html").date().isoformat()
+    '2024-03-15'
+    >>> url_date("http://h/a/2024/10/14/x.html").date().isoformat()
+    '2024-10-14'
+    >>> url_date("http://h/a/2024-12/x.html").date().isoformat()
+    '2024-12-31'
+    >>> url_date("http://h/content/post_1690495.html") is None
+    True
+    """
+    path = urlsplit(url).path
+    best = None
+    for match in _URL_DATE_RE.finditer(path):
+        year, month, day = match.group("y"), match.group("m"), match.group("d")
+        if not month and not re.search(rf"/{year}/", path):
+            continue  # a bare four-digit number is a date only as a folder
+        try:
+            if day:
+                moment = datetime(int(year), int(month), int(day), 23, 59, tzinfo=CST)
+            elif month:
+                following = datetime(
+                    int(year) + int(month) // 12, int(month) % 12 + 1, 1
+                )
+                moment = (following - timedelta(minutes=1)).replace(tzinfo=CST)
+            else:
+                moment = datetime(int(year), 12, 31, 23, 59, tzinfo=CST)
+        except ValueError:
+            continue
+        if best is None or (day or month):
+            best = moment  # the most precise, the last in the path
+    return best
+
+
+def _year_reference(
+    url: str,
+    listing_date: str | None,
+    metas: MetaTags,
+    blocks: list[Block],
+    now: datetime,
+) -> datetime | None:
+    """What gives a year to a date printed without one, never the clock: the
+    listing's date, the article URL's, a dated meta tag, another dated line."""
+    if listed := parse_timestamp(listing_date, now=now):
+        return listed.value
+    if (from_url := url_date(url)) is not None and from_url <= now.astimezone(CST):
+        return from_url
+    for value in (metas.first(*_PUBLISHED_META, "dateUpdate", "dateModified"),):
+        if value and _FULL_DATE_RE.search(value):
+            if dated := parse_timestamp(value, now=now):
+                return dated.value
+    for block in blocks:
+        if block.text and len(block.text) <= 100 and _FULL_DATE_RE.search(block.text):
+            if dated := parse_timestamp(find_date(block.text), now=now):
+                return dated.value
+    return None
+
+
+_FULL_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_YEARLESS_PRINTED_RE = re.compile(r"(?<![\d年/.-])\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?")
+
+
+def _prints_yearless_date(info_text: str) -> bool:
+    return bool(
+        info_text
+        and not _FULL_DATE_RE.search(info_text)
+        and _YEARLESS_PRINTED_RE.search(info_text)
+    )
 
 
 def _channel_candidates(
@@ -601,6 +777,39 @@ def _drop_replacement_characters(item: ArticleItem) -> None:
     for name in ("title", "source", "channel", "body"):
         if item.get(name) and "\ufffd" in item[name]:
             item[name] = clean_text(item[name].replace("\ufffd", "")) or None
+
+
+#: What an image URL must look like to be emitted (the schema's pattern).
+_USABLE_URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+def _usable_images(images: list[dict]) -> tuple[list[dict], int]:
+    """The images with URLs percent-encoded as a browser sends them (spaces,
+    Chinese file names), and how many were dropped as still unusable.
+
+    >>> _usable_images([{"url": "http://h/图 1.jpg", "alt": None}])
+    ([{'url': 'http://h/%E5%9B%BE%201.jpg', 'alt': None}], 0)
+    >>> _usable_images([{"url": "http:///nohost.jpg", "alt": None}])
+    ([], 1)
+    """
+    usable = []
+    for image in images:
+        try:
+            url = safe_url_string(image["url"])
+        except ValueError:  # a port or host that cannot be encoded
+            continue
+        if _USABLE_URL_RE.match(url):
+            usable.append({**image, "url": url})
+    return usable, len(images) - len(usable)
+
+
+def _missing_flags(item: ArticleItem) -> list[str]:
+    # An article is emitted whatever it lacks; the flag says what and why.
+    return [
+        f"{name}:missing"
+        for name in ("article_id", "title", "timestamp", "body")
+        if not item.get(name)
+    ]
 
 
 def _quality_flags(item: ArticleItem, response: Response | None = None) -> list[str]:

@@ -171,3 +171,41 @@ def merge_credits(target: dict[str, list[str]], extra: dict[str, list[str]]) -> 
             continue
         bucket = target.setdefault(role, [])
         bucket.extend(n for n in names if n not in bucket)
+
+
+# Label forms parse_credit_line reads another way: "文/图 X" (both roles, then a
+# space), 特约通讯员 / 特约记者 (a kind of correspondent, reporter).
+_JOINT_LABEL_RE = re.compile(r"^([（(]?)(文/图|文/圖|图/文|圖/文)\s+")
+_SPECIAL_RE = re.compile(r"特约(?=通讯员|通訊員|记者|記者)|特約(?=通訊員|記者)")
+
+
+def read_credit_line(line: str) -> dict[str, list[str]] | None:
+    """``parse_credit_line`` after the label forms it does not know are normalised.
+
+    >>> read_credit_line("文/图 张三")
+    {'writer': ['张三'], 'photographer': ['张三']}
+    >>> read_credit_line("特约通讯员 李四")
+    {'correspondent': ['李四']}
+    """
+    line = _SPECIAL_RE.sub("", _JOINT_LABEL_RE.sub(r"\1\2：", line))
+    return parse_credit_line(line)
+
+
+# "平潭时报讯 (记者 杨丽芳 通讯员 陈城沐)昨日……": credits at the head of the text.
+_HEAD_CREDIT_RE = re.compile(
+    r"^.{0,16}?[（(]\s*((?:特约|特約)?(?:记者|記者|通讯员|通訊員|本报记者|本報記者)"
+    r"[^（）()。]{1,60})[）)]"
+)
+
+
+def head_credits(paragraph: str) -> dict[str, list[str]] | None:
+    """Credits printed in brackets at the head of the first paragraph (the
+    text itself keeps them: they are part of its dateline).
+
+    >>> head_credits("平潭时报讯 (记者 杨丽芳 通讯员 陈城沐)昨日12时许，")
+    {'reporter': ['杨丽芳'], 'correspondent': ['陈城沐']}
+    >>> head_credits("本报讯（记者 王五）近日") , head_credits("会议（记者会）召开") is None
+    ({'reporter': ['王五']}, True)
+    """
+    match = _HEAD_CREDIT_RE.match(paragraph)
+    return read_credit_line(match.group(1).strip()) or None if match else None

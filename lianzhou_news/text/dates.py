@@ -74,6 +74,9 @@ _YEARLESS_RE = re.compile(
 )
 
 
+_RELATIVE_RE = re.compile(r"前|昨|今|刚|剛|小时|小時|分钟|分鐘")
+
+
 def parse_timestamp(
     text: str | None, *, now: datetime, reference: datetime | None = None
 ) -> Timestamp | None:
@@ -83,8 +86,10 @@ def parse_timestamp(
     fallback, pinned to Chinese, Asia/Shanghai and ``now`` so that neither the
     host clock nor the host zone can leak in. Dates before 1990 or after
     ``now`` are impossible for a published article and give None. A month and
-    day without a year take the year of ``reference`` (the listing's date, else
-    ``now``), or the year before when that would put them after it.
+    day without a year take the year of ``reference`` (the listing's date, the
+    URL's, another date of the page), or the year before when that would put
+    them after it; with no ``reference`` they give None: the clock's year is
+    no evidence (a page of 2004 read in 2026 is not of 2026).
 
     >>> now = datetime(2026, 11, 27, tzinfo=CST)
     >>> parse_timestamp("2023-03-22 17:01:12", now=now).isoformat()
@@ -97,12 +102,13 @@ def parse_timestamp(
     '2023-03-22T00:00:00+08:00'
     >>> parse_timestamp("Dec 28 Sat 2013 00:28", now=now).isoformat()
     '2013-12-28T00:28:00+08:00'
-    >>> parse_timestamp("03-22 17:01", now=now).isoformat()
-    '2026-03-22T17:01:00+08:00'
-    >>> parse_timestamp("09-3022:46", now=now).isoformat()  # day and hour glued
-    '2026-09-30T22:46:00+08:00'
-    >>> parse_timestamp("12月30日", now=now).isoformat()
-    '2025-12-30T00:00:00+08:00'
+    >>> parse_timestamp("03-22 17:01", now=now) is None  # no year: not the clock's
+    True
+    >>> page = datetime(2019, 10, 1, tzinfo=CST)
+    >>> parse_timestamp("09-3022:46", now=now, reference=page).isoformat()  # glued
+    '2019-09-30T22:46:00+08:00'
+    >>> parse_timestamp("12月30日", now=now, reference=page).isoformat()
+    '2018-12-30T00:00:00+08:00'
     >>> listed = datetime(2023, 3, 25, tzinfo=CST)
     >>> parse_timestamp("3月22日", now=now, reference=listed).isoformat()
     '2023-03-22T00:00:00+08:00'
@@ -118,11 +124,19 @@ def parse_timestamp(
         parts["m"] = _MONTHS.index(parts.pop("mon")[:3].lower()) + 1
         parts = {k: int(v) for k, v in parts.items()}
     elif match := _YEARLESS_RE.search(text) if len(text) <= 40 else None:
+        if reference is None:
+            return None
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-        base = (reference or now).astimezone(CST)
+        base = reference.astimezone(CST)
         parts["y"] = base.year
         if (parts["m"], parts["d"]) > (base.month, base.day):
             parts["y"] -= 1  # printed without a year, so it lies in the past
+    elif (
+        reference is None
+        and _YEARLESS_RE.search(text)
+        and not _RELATIVE_RE.search(text)
+    ):
+        return None  # a month and day, too long for the fast path: no year either
     else:
         return _dateparser_timestamp(text, now=now)
     precision = "second" if "S" in parts else "minute" if "M" in parts else "day"

@@ -18,6 +18,9 @@ _CHROME_LINE_RE = re.compile(
         头部|頭部|底部|footer\s*底部|footer|header|
         (?:您(?:当前|當前|现在|現在)?(?:所在的?|的)?(?:位置|位置)|当前位置|當前位置)\s*[:：].*|
         .*(?:字体大小|字體大小|字号|字號)\s*[:：].*|
+        .{0,20}(?:字体|字體)\s*[:：]?\s*[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中.*|
+        (?:微信|微博|QQ空间|QQ|朋友圈|豆瓣|人人网|腾讯微博|新浪微博|分享到?[:：]?)
+            (?:\s*(?:微信|微博|QQ空间|QQ|朋友圈|豆瓣|人人网|腾讯微博|新浪微博))+|
         .*(?:浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|访问量|訪問量)\s*[:：].*|
         [【\[]?\s*(?:打印(?:本页|本頁|此页)?|关闭(?:窗口|本页)?|關閉(?:窗口|本頁)?|
             分享(?:到)?|收藏|返回顶部|返回頂部|[大中小]|字体|字體|纠错|糾錯)\s*[】\]]?
@@ -54,6 +57,10 @@ _STOP_LINE_RE = re.compile(
         上一篇\s*[:：]?.*|下一篇\s*[:：]?.*|
         (?:相关|相關)(?:新闻|新聞|阅读|閱讀|文章|链接|鏈接)\s*[:：]?.*|
         (?:版权所有|版權所有|主办单位|主辦單位|网站标识码|網站標識碼)\s*[:：]?.*|
+        (?:相关附件|相關附件|附件下载|附件下載|下载专区|下載專區)\s*[:：]?.*|
+        [【\[]?打印(?:文档|本页|本頁|此页|文章)?[】\]]?\s*[【\[]?(?:关闭|關閉)(?:窗口|本页|本頁)?[】\]]?.{0,20}|
+        .{0,60}(?:未经授权不得转载|未經授權不得轉載|转载请注明出处|轉載請註明出處|
+            未经许可不得转载|未經許可不得轉載|不得转载|版权归.{1,20}所有).{0,60}|
         .*(?:ICP备|ICP備|公网安备|公網安備).*|
         .*\d+\s*条评论.*|.*\d+\s*條評論.*|
         (?:最热|最新|热门|全部|精彩|网友|熱門|網友)評?评?论.*|我要评论.*|发表评论.*|
@@ -122,12 +129,15 @@ _COLON = r"\s*[:：]\s*"
 _SOURCE_LABEL = r"(?:文章来源|文章來源|信息来源|信息來源|来源于|來源於|来源|來源|稿源)"
 _TIME_LABEL = (
     r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|发表时间|發表時間|更新时间|更新時間|"
-    r"时间|時間|日期)"
+    r"发文日期|發文日期|"
+    # Bare, only when not the end of another word (留言时间 is a comment's).
+    r"(?<![\u4e00-\u9fff])(?:时间|時間|日期))"
 )
 # Words that begin the next field of an info line; a source ends before them.
 _NEXT_FIELD = (
-    rf"(?:{_TIME_LABEL}|作者|责任编辑|責任編輯|编辑|編輯|记者|記者|字体大小|字體大小|字号|字號|浏览次数|瀏覽次數|"
-    r"阅读次数|閱讀次數|点击|點擊|分享|【)"
+    rf"(?:{_TIME_LABEL}|作者|责任编辑|責任編輯|编辑|編輯|记者|記者|字体|字體|字号|字號|浏览|瀏覽|"
+    r"阅读次数|閱讀次數|点击|點擊|分享|下载|下載|收藏|打印|【|\[|文章类型|文章類型|"
+    r"(?:19|20)\d{2}\s*[-/.年]|\d{1,2}:\d{2})"
 )
 _SOURCE_RE = re.compile(
     rf"{_SOURCE_LABEL}{_COLON}(?P<source>.+?)\s*(?=\s{_NEXT_FIELD}|{_NEXT_FIELD}|\s\s|$)"
@@ -215,11 +225,35 @@ def parse_source(line: str) -> str | None:
     '南方+'
     >>> parse_source("发布时间：2024-05-06") is None
     True
+
+    Furniture after the value is not the value:
+
+    >>> parse_source("来源：辽阳日报 字体：[大 中 小]"), parse_source("来源：教育部 下载 收藏")
+    ('辽阳日报', '教育部')
+    >>> parse_source("来源：云南日报 2016-08-11 08:"), parse_source("信息来源：市政府办 浏览次数：12")
+    ('云南日报', '市政府办')
+    >>> parse_source("稿源：本网 打印 分享"), parse_source("來源：南方日報 字號：")
+    ('本网', '南方日報')
+    >>> parse_source("文章来源：字号："), parse_source("来源：【打印】")
+    (None, None)
     """
     match = _SOURCE_RE.search(line)
     if not match:
         return None
-    return match.group("source").strip() or None
+    value = match.group("source").strip()
+    # "来源： 分享：" or "来源：【打印】": the label printed empty, then furniture.
+    if not value or re.match(_NEXT_FIELD, value) or is_chrome(value):
+        return None
+    return value
+
+
+def prints_empty_source(line: str) -> bool:
+    """True when a line prints a 来源 label with no value after it.
+
+    >>> prints_empty_source("日期：2025-02-26 11:54 来源："), prints_empty_source("来源：南方+")
+    (True, False)
+    """
+    return bool(re.search(rf"{_SOURCE_LABEL}{_COLON}", line)) and not parse_source(line)
 
 
 def parse_info_time(line: str) -> str | None:
