@@ -45,6 +45,13 @@ def article_path(article: Article, column: Column | None = None) -> str:
     return GUANGDONG_PLATFORM.article_path(column.path, article.article_id)
 
 
+def listing_file(page: int) -> str:
+    """The file name of a column's listing page ``page``, as the scheme numbers it."""
+    return GUANGDONG_PLATFORM.listing_page_url("http://site/column/", page).rsplit(
+        "/", 1
+    )[1]
+
+
 def _time_for_meta(published: str) -> str:
     return published[:16]  # the meta tag carries minutes only: the info line is finer
 
@@ -217,12 +224,10 @@ def _listing_page(
     else:
         links = []
         if page > 1:
-            links.append(
-                f'<a class="prev" href="{"index.html" if page == 2 else f"index_{page - 1}.html"}">上一页</a>'
-            )
+            links.append(f'<a class="prev" href="{listing_file(page - 1)}">上一页</a>')
         if page < pages:
-            links.append(f'<a class="next" href="index_{page + 1}.html">下一页</a>')
-            links.append(f'<a class="last" href="index_{pages}.html">尾页</a>')
+            links.append(f'<a class="next" href="{listing_file(page + 1)}">下一页</a>')
+            links.append(f'<a class="last" href="{listing_file(pages)}">尾页</a>')
         pager = " ".join(links)
     root = "/mirror" if mirror else ""
     return f"""<!DOCTYPE html>
@@ -257,7 +262,7 @@ def _write_listings(
     pages = max(1, -(-len(entries) // column.per_page))
     for page in range(1, pages + 1):
         chunk = entries[(page - 1) * column.per_page : page * column.per_page]
-        name = "index.html" if page == 1 else f"index_{page}.html"
+        name = listing_file(page)
         _write(
             root / f"{prefix}{column.path}".lstrip("/") / name,
             _listing_page(column, chunk, page, pages, len(entries), mirror=mirror),
@@ -347,11 +352,9 @@ def _sibling_listing(
     )
     pager = []
     if page > 1:
-        pager.append(
-            f'<a href="{"index.html" if page == 2 else f"index_{page - 1}.html"}">上一页</a>'
-        )
+        pager.append(f'<a href="{listing_file(page - 1)}">上一页</a>')
     if page < pages:
-        pager.append(f'<a href="index_{page + 1}.html">下一页</a>')
+        pager.append(f'<a href="{listing_file(page + 1)}">下一页</a>')
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{e(column.name)}_{e(SIBLING_SITE_NAME)}</title></head>
 <body><div class="crumb">您的位置：<a href="/">首页</a> / <a href="{column.path}">{e(column.name)}</a></div>
@@ -390,7 +393,7 @@ def build_sibling_site(directory: Path | str, articles: list[Article]) -> list[A
         pages = max(1, -(-len(entries) // column.per_page))
         for page in range(1, pages + 1):
             chunk = entries[(page - 1) * column.per_page : page * column.per_page]
-            name = "index.html" if page == 1 else f"index_{page}.html"
+            name = listing_file(page)
             _write(
                 root / column.path.lstrip("/") / name,
                 _sibling_listing(column, chunk, page, pages),
