@@ -1,4 +1,4 @@
-"""Downloader middlewares: retry with backoff, named redirect loops, request kinds and blocks.
+"""Downloader middlewares: hosts kept, retry with backoff, named redirect loops, kinds and blocks.
 
 County portals fail in bursts (a restarting server, a busy CMS): retrying at
 once mostly fails again. ``BackoffRetryMiddleware`` is Scrapy's RetryMiddleware
@@ -12,18 +12,78 @@ even though its length matched: it is retried like a transient error. If it
 is still cut after the retries, it is passed on (the extractor flags it
 ``page:truncated``) and the give-up is logged as a warning, not an error.
 
-``RedirectLoopMiddleware`` names a redirect loop instead of losing the article
-to it; ``BlockDetector`` counts requests by kind and spots block pages (its
+``OffHostGuard`` holds every request, every redirect hop included, to the
+hosts and ports of the start URLs, whatever ``dont_filter`` says (Scrapy's
+offsite filter lets a retried request's redirect through, and compares hosts,
+not ports). ``RedirectLoopMiddleware`` names a redirect loop instead of losing
+the article to it; ``BlockDetector`` counts requests by kind and spots block pages (its
 stats feed the ``Not blocked`` monitor and the run report).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str | None, int | None]:
+    """The host and port a URL reaches (the scheme's port when none is written).
+
+    >>> origin("http://127.0.0.1:8000/a"), origin("https://www.lianzhou.gov.cn/")
+    (('127.0.0.1', 8000), ('www.lianzhou.gov.cn', 443))
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.hostname, None
+    return parts.hostname, port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+class OffHostGuard:
+    """Refuse any request, at any hop, off the start URLs' hosts and ports.
+
+    Runs before robots.txt (100), so another host's robots.txt is never read
+    either. A start URL on a scheme's own port allows the other scheme's own
+    port on that host too: portals switch between http and https. A refused
+    redirect is an ``IgnoreRequest("off-host redirect: …")``, which the spider
+    names in the run report (``off-host redirect``).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self._allowed: set[tuple[str | None, int | None]] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def allowed(self) -> set[tuple[str | None, int | None]]:
+        if self._allowed is None:
+            allowed = set()
+            for url in getattr(self.crawler.spider, "start_urls", ()):
+                host, port = origin(url)
+                allowed.add((host, port))
+                if port in _DEFAULT_PORTS.values():
+                    allowed.update((host, p) for p in _DEFAULT_PORTS.values())
+            self._allowed = allowed
+        return self._allowed
+
+    def process_request(self, request: Request, spider=None):
+        allowed = self.allowed()
+        if not allowed or origin(request.url) in allowed:
+            return None  # a spider without start URLs sets no bounds
+        hops = request.meta.get("redirect_urls")
+        if hops:
+            self.crawler.stats.inc_value("lianzhou/errors/off_host_redirect")
+            raise IgnoreRequest(f"off-host redirect: {hops[-1]} -> {request.url}")
+        self.crawler.stats.inc_value("lianzhou/errors/off_host_request")
+        raise IgnoreRequest(f"off-host request: {request.url}")
 
 
 def looks_truncated(response: Response) -> bool:

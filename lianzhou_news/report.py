@@ -96,6 +96,7 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "truncated": stats.get("lianzhou/errors/truncated", 0),
         "oversize": stats.get("lianzhou/article/failed/oversize", 0),
         "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
+        "off_host_redirect": stats.get("lianzhou/errors/off_host_redirect", 0),
         "parse": _sum(stats, "spider_exceptions/"),
     }
     return {
@@ -163,12 +164,21 @@ def name_in_report(stats, key: str, url: str, reason: str, limit: int) -> None:
         stats.set_value(key, named)
 
 
+def first_url(request) -> str:
+    """The URL a request was first made for: an article's, not a redirect hop's."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
 def failure_reason(failure) -> str:
     """A short, stable name for why a download failed, for the run report."""
     if failure.check(HttpError):
         return str(failure.value.response.status)
     message = failure.getErrorMessage()
     if failure.check(IgnoreRequest):
+        if message.startswith("off-host redirect"):
+            return "off-host redirect"  # middlewares.OffHostGuard
+        if message.startswith("off-host request"):
+            return "off-host request"
         if "robots.txt" in message or "offsite" in message.lower():
             return "not allowed"
         if "redirect" in message:

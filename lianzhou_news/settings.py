@@ -123,6 +123,9 @@ EXTENSIONS = {
     "lianzhou_news.monitors.Spidermon": 520,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Every request and redirect hop on the start URLs' hosts and ports, even
+    # with dont_filter; before robots.txt (100), so no other host's is read.
+    "lianzhou_news.middlewares.OffHostGuard": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lianzhou_news.middlewares.BackoffRetryMiddleware": 550,
     # Sees 3xx responses before RedirectMiddleware (600) does.

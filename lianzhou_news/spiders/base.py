@@ -21,7 +21,7 @@ from ..extract import (
 )
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
-from ..report import failure_reason, name_in_report
+from ..report import failure_reason, first_url, name_in_report
 from ..run import RunContext, configure_settings
 
 _PAGE_NUMBER_PREFIX = "index_"
@@ -160,7 +160,7 @@ class PlatformNewsSpider(scrapy.Spider):
         name_in_report(
             stats,
             "lianzhou/listing/failed_urls",
-            failure.request.url,
+            first_url(failure.request),
             failure_reason(failure),
             limit=200,
         )
@@ -270,7 +270,8 @@ class PlatformNewsSpider(scrapy.Spider):
             # robots.txt or the offsite filter said no: a decision, not a failure.
             stats.inc_value("lianzhou/article/not_allowed")
             return
-        self._count_article_failure(failure.request.url, reason)
+        # Named under the article's URL, not the hop where a redirect failed.
+        self._count_article_failure(first_url(failure.request), reason)
 
     def _count_article_failure(self, url: str, reason: str) -> None:
         """Counted, named in the report, and the run is not trusted as complete."""
