@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,19 +39,42 @@ class WriteRunReport(Action):
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
             path = Path(run.path(uri))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                encoding="utf-8",
-            )
-            logger.info(
-                "lianzhou: run report written to %s (healthy: %s)",
-                path,
-                report["healthy"],
-            )
+            try:
+                write_whole(path, json.dumps(report, ensure_ascii=False, indent=2))
+            except OSError as error:
+                # The crawl command exits 4: no report, no verdict anyone can read.
+                logger.error(
+                    "lianzhou: the run report could not be written to %s: %s",
+                    path,
+                    error,
+                )
+            else:
+                crawler.stats.set_value("lianzhou/report_written", True)
+                logger.info(
+                    "lianzhou: run report written to %s (healthy: %s)",
+                    path,
+                    report["healthy"],
+                )
         crawler.stats.set_value("lianzhou/healthy", report["healthy"])
         for reason in report["unhealthy_reasons"]:
             logger.error("lianzhou: unhealthy run: %s", reason)
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` and a newline to ``path`` whole or not at all: into a
+    temporary file beside it, fsynced, then renamed over it (a full disk leaves
+    the old file or none, never a 0-byte or half report)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _reason(result) -> str:
@@ -96,6 +120,9 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "truncated": stats.get("lianzhou/errors/truncated", 0),
         "oversize": stats.get("lianzhou/article/failed/oversize", 0),
         "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
+        "too_many_redirects": stats.get(
+            "lianzhou/article/failed/too many redirects", 0
+        ),
         "off_host_redirect": stats.get("lianzhou/errors/off_host_redirect", 0),
         "parse": _sum(stats, "spider_exceptions/"),
     }
@@ -181,6 +208,8 @@ def failure_reason(failure) -> str:
             return "off-host request"
         if "robots.txt" in message or "offsite" in message.lower():
             return "not allowed"
+        if "max redirections" in message.lower():
+            return "too many redirects"  # REDIRECT_MAX_TIMES hops, no loop
         if "redirect" in message:
             return "redirect loop"
         return "ignored"
@@ -189,8 +218,11 @@ def failure_reason(failure) -> str:
         return "timeout"
     if "DNS" in name:
         return "dns"
-    if "Cancelled" in name and "size" in message:
-        return "oversize"  # cut by DOWNLOAD_MAXSIZE
+    if "Cancelled" in name:
+        # Cut by DOWNLOAD_MAXSIZE: announced too big (a message with the size),
+        # or grown past it while coming in (a bare cancel). Timeouts and
+        # shutdowns have classes of their own.
+        return "oversize"
     if name in (
         "ResponseFailed",
         "ConnectionLost",

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +127,112 @@ def test_case1_no_hop_leaves_the_allowed_host_and_port(tmp_path):
     assert failed[site.base_url + to_other_host] == "off-host redirect"
     assert failed[site.base_url + to_other_port] == "off-host redirect"
     assert run.report()["errors"]["off_host_redirect"] == 2
+
+
+# --- case 6: exit 0 means "report written, run healthy" ----------------------
+
+
+def test_case6_a_report_that_cannot_be_written_is_not_exit_0(tmp_path):
+    build_site(tmp_path / "site")
+    (tmp_path / "blocked").write_text("a file where the report's folder should be")
+    run = crawl(
+        tmp_path,
+        "noreport",
+        extra=["-s", "LIANZHOU_REPORT_URI=blocked/%(run_id)s.report.json"],
+    )
+    assert run.returncode == 4, run.log[-3000:]
+    assert "run report could not be written" in run.log
+    assert len(run.items()) == 66  # the articles themselves were written
+
+
+def test_case6_a_forced_shutdown_is_not_exit_0(tmp_path):
+    build_site(tmp_path / "site")
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
+    with serve(tmp_path / "site") as site:
+        command = crawl_command(
+            start_urls(site.base_url),
+            run_id="forced",
+            settings={"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"},
+        )
+        process = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        )
+        output = tmp_path / "output/lianzhou/forced.jsonl"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            output.exists() and output.read_bytes().count(b"\n") >= 3
+        ):
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)  # the second signal: no graceful end
+        _, log = process.communicate(timeout=30)
+    assert process.returncode in (3, 4), log[-3000:]
+
+
+# --- case 14: smaller, but real -----------------------------------------------
+
+
+def test_case14_a_redirect_chain_is_named_under_the_article(tmp_path):
+    _, plain = plain_articles(tmp_path / "site")
+    path = article_path(plain[0])
+    run = crawl(tmp_path, "chain", faults={path: Fault("chain")})
+    failed = run.failed()
+    assert [url for url in failed if "hop=" in url] == []
+    assert failed[next(u for u in failed if u.endswith(path))] == "too many redirects"
+
+
+def test_case14_an_oversize_body_without_length_is_oversize(tmp_path):
+    _, plain = plain_articles(tmp_path / "site")
+    path = article_path(plain[0])
+    run = crawl(
+        tmp_path,
+        "oversize",
+        faults={path: Fault("huge", size=4 * 1024 * 1024, announce=False)},
+        extra=["-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_WARNSIZE=500000"],
+    )
+    failed = run.failed()
+    assert failed[next(u for u in failed if u.endswith(path))] == "oversize"
+    assert run.report()["errors"]["oversize"] == 1
+
+
+def _start(tmp_path, *args: str):
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "lianzhou", *args],
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _one_clear_line(result, text: str) -> None:
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if "could not start" in line]
+    assert len(lines) == 1 and text in lines[0], result.stderr[-3000:]
+
+
+def test_case14_start_up_errors_print_one_clear_line(tmp_path):
+    bad_url = _start(tmp_path, "-a", "start_urls=file:///etc/passwd")
+    _one_clear_line(bad_url, "'file:///etc/passwd' is not an http(s) URL")
+    assert "https://file://" not in bad_url.stderr
+
+    from lianzhou_news.state import StateStore
+
+    holder = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        locked = _start(tmp_path, "-a", "start_urls=http://127.0.0.1:9/")
+    finally:
+        holder.close()
+    _one_clear_line(locked, "cannot overlap")
+
+    dead_redis = _start(
+        tmp_path,
+        "-a",
+        "start_urls=http://127.0.0.1:9/",
+        "-s",
+        "REDIS_URL=redis://127.0.0.1:9/14",
+    )
+    _one_clear_line(dead_redis, "Redis does not answer")

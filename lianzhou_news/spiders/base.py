@@ -50,6 +50,10 @@ def parse_start_urls(value: str) -> list[str]:
     Traceback (most recent call last):
     ...
     ValueError: start_urls: 'www.lianzhou.gov.cn/zwgk/' is not an http(s) URL (did you mean 'https://www.lianzhou.gov.cn/zwgk/'?)
+    >>> parse_start_urls("file:///etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ValueError: start_urls: 'file:///etc/passwd' is not an http(s) URL
     """
     urls = [url.strip() for url in value.split(",") if url.strip()]
     if not urls:
@@ -57,9 +61,9 @@ def parse_start_urls(value: str) -> list[str]:
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"start_urls: {url!r} is not an http(s) URL (did you mean 'https://{url}'?)"
-            )
+            # Suggest https:// only for a URL written without any scheme.
+            hint = "" if "://" in url else f" (did you mean 'https://{url}'?)"
+            raise ValueError(f"start_urls: {url!r} is not an http(s) URL{hint}")
     return urls
 
 
