@@ -108,7 +108,9 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
     }
     errors = {
         "timeout": sum(v for k, v in exceptions.items() if "Timeout" in k),
-        "dns": sum(v for k, v in exceptions.items() if "DNS" in k),
+        "dns": sum(
+            v for k, v in exceptions.items() if "DNS" in k or "CannotResolveHost" in k
+        ),
         "connection": sum(
             v
             for k, v in exceptions.items()
@@ -216,8 +218,11 @@ def failure_reason(failure) -> str:
     name = failure.type.__name__
     if "Timeout" in name or "TimedOut" in name:
         return "timeout"
-    if "DNS" in name:
+    # Scrapy 2.19 raises its own classes; older Scrapy (and Twisted) others.
+    if "DNS" in name or name == "CannotResolveHostError":
         return "dns"
+    if name in ("DownloadConnectionRefusedError", "ConnectionRefusedError"):
+        return "connection refused"
     if "Cancelled" in name:
         # Cut by DOWNLOAD_MAXSIZE: announced too big (a message with the size),
         # or grown past it while coming in (a bare cancel). Timeouts and
@@ -228,6 +233,8 @@ def failure_reason(failure) -> str:
         "ConnectionLost",
         "PotentialDataLoss",
         "ConnectionDone",
+        "ResponseDataLossError",  # Scrapy 2.19
+        "DownloadFailedError",
     ):
         return "connection lost"
     return name
