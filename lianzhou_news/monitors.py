@@ -37,6 +37,30 @@ class NotBlockedMonitor(Monitor):
         )
 
 
+@monitors.name("Allowed by robots.txt")
+class RobotsAllowedMonitor(Monitor):
+    @monitors.name("robots.txt did not forbid everything the run set out to fetch")
+    def test_robots_allowed(self):
+        stats = self.data.stats
+        forbidden = stats.get("robotstxt/forbidden", 0)
+        nothing_read = not stats.get("lianzhou/listing/pages", 0)
+        # Every article link refused (not merely known from an earlier run).
+        no_article = (
+            stats.get("lianzhou/article/not_allowed", 0)
+            and not stats.get("lianzhou/requests/article", 0)
+            and not stats.get("lianzhou/article/skipped_known", 0)
+        )
+        why = ""
+        if stats.get("lianzhou/robotstxt/server_error"):
+            status = stats.get("lianzhou/robotstxt/server_error_status")
+            why = f" (robots.txt answered {status}: a server error means disallow all, RFC 9309)"
+        self.assertFalse(
+            forbidden and (nothing_read or no_article),
+            msg=f"robots.txt disallows {'every start URL' if nothing_read else 'every article'}"
+            f" ({forbidden} request(s) refused), so nothing was fetched{why}",
+        )
+
+
 @monitors.name("Articles parsed")
 class ArticlesParsedMonitor(Monitor):
     @monitors.name("Listings led to articles, and fetched articles parsed")
@@ -117,6 +141,7 @@ class RunHealthSuite(MonitorSuite):
         ErrorCountMonitor,
         FieldCoverageMonitor,
         NotBlockedMonitor,
+        RobotsAllowedMonitor,
         ArticlesParsedMonitor,
         ColumnsCompleteMonitor,
         FleetSettledMonitor,

@@ -128,6 +128,9 @@ DOWNLOADER_MIDDLEWARES = {
     "lianzhou_news.middlewares.OffHostGuard": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lianzhou_news.middlewares.BackoffRetryMiddleware": 550,
+    # robots.txt still answering 5xx after the retries: disallow all (RFC 9309);
+    # and every request held to the rules (Scrapy 2.19 lets some through).
+    "lianzhou_news.middlewares.RobotsTxtGuard": 545,
     # Sees 3xx responses before RedirectMiddleware (600) does.
     "lianzhou_news.middlewares.RedirectLoopMiddleware": 650,
     "lianzhou_news.middlewares.BlockDetector": 590,

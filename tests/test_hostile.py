@@ -236,3 +236,85 @@ def test_case14_start_up_errors_print_one_clear_line(tmp_path):
         "REDIS_URL=redis://127.0.0.1:9/14",
     )
     _one_clear_line(dead_redis, "Redis does not answer")
+
+
+# --- case 10: robots.txt ------------------------------------------------------
+
+
+def test_case10_a_robots_txt_answering_5xx_disallows_everything(tmp_path):
+    build_site(tmp_path / "site")
+    run = crawl(
+        tmp_path, "robots503", faults={"/robots.txt": Fault("status", status=503)}
+    )
+    paths = [hit.path for hit in run.hits]
+    assert set(paths) == {"/robots.txt"}, paths  # RFC 9309: disallow all
+    assert run.returncode == 3, run.log[-3000:]
+    reasons = run.report()["unhealthy_reasons"]
+    assert any("robots.txt disallows" in reason for reason in reasons), reasons
+    assert "robots.txt answered 503" in " ".join(reasons)
+
+
+def test_case10_a_run_robots_txt_forbade_entirely_is_unhealthy(tmp_path):
+    build_site(tmp_path / "site")
+    (tmp_path / "site/robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    run = crawl(tmp_path, "robotsno")
+    # Every start URL refused, not only the first to wait for robots.txt.
+    assert {hit.path for hit in run.hits} == {"/robots.txt"}
+    assert run.returncode == 3, run.log[-3000:]
+    reasons = run.report()["unhealthy_reasons"]
+    assert any("robots.txt disallows" in reason for reason in reasons), reasons
+
+
+# --- case 13: errors classified under the installed Scrapy --------------------
+
+
+def test_case13_refused_and_unresolved_are_classified(tmp_path):
+    import socket
+
+    from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+    from twisted.python.failure import Failure
+
+    from lianzhou_news.report import build_report, failure_reason
+
+    for error, reason in (
+        (CannotResolveHostError("no such host"), "dns"),
+        (DNSLookupError("no such host"), "dns"),
+        (DownloadConnectionRefusedError("refused"), "connection refused"),
+        (ConnectionRefusedError("refused"), "connection refused"),
+    ):
+        assert failure_reason(Failure(error)) == reason, error
+    prefix = "downloader/exception_type_count/"
+    errors = build_report(
+        {
+            f"{prefix}scrapy.exceptions.CannotResolveHostError": 2,
+            f"{prefix}twisted.internet.error.DNSLookupError": 1,
+            f"{prefix}scrapy.exceptions.DownloadConnectionRefusedError": 3,
+        },
+        "lianzhou",
+        "x",
+        [],
+    )["errors"]
+    assert errors["dns"] == 3 and errors["connection"] == 3
+
+    # Over real TCP: a port nobody listens on, under the installed Scrapy.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    result = subprocess.run(
+        crawl_command(
+            [f"http://127.0.0.1:{closed_port}/zwgk/lzyw/"],
+            run_id="refused",
+            extra_args=["-s", "RETRY_TIMES=0"],
+        ),
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    report = json.loads(
+        (tmp_path / "output/lianzhou/refused.report.json").read_text("utf-8")
+    )
+    assert report["errors"]["connection"] >= 1, result.stderr[-3000:]
+    assert {f["reason"] for f in report["failed_listings"]} == {"connection refused"}
