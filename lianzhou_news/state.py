@@ -62,6 +62,10 @@ class StateLocked(RuntimeError):
     """Another run of the same spider holds the state."""
 
 
+class StateDamaged(RuntimeError):
+    """The state file fails SQLite's check (``PRAGMA quick_check``)."""
+
+
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -143,6 +147,7 @@ class StateStore:
         self._lock_file.write(f"pid {os.getpid()} since {now_utc()}\n")
         self._lock_file.flush()
         self.db = sqlite3.connect(self.path, isolation_level=None)
+        self._refuse_if_damaged()
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL, not FULL: a power cut may roll back the last commits, but each
         # article's line is already fsynced in its run's file and an unclosed run
@@ -150,6 +155,29 @@ class StateStore:
         # and a crawl saves an fsync per article.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+
+    def _refuse_if_damaged(self) -> None:
+        """Raise ``StateDamaged`` (and let go of the lock) if the file is damaged.
+
+        A damaged page otherwise surfaces mid-run, inside a callback whose
+        error is swallowed: every run then looks healthy and writes nothing."""
+        try:
+            rows = self.db.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as error:
+            rows = [(str(error),)]
+        problems = [row[0] for row in rows if row[0] != "ok"]
+        if problems:
+            self.close()
+            raise StateDamaged(
+                f"the state {self.path} is damaged ({problems[0]}); set it aside "
+                f"(mv {self.path} {self.path}.damaged) and rebuild it from the run "
+                f"files: scrapy rebuildstate {self.path.stem} output/{self.path.stem}/*.jsonl"
+            )
+
+    def rebuild_from(self, path: Path) -> int:
+        """Record every article of a run's output file (rebuilding a state that
+        was set aside); returns how many were recorded."""
+        return self._reconcile_file(Path(path), Path(path).stem)
 
     def close(self) -> None:
         self.db.close()

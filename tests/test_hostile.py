@@ -208,10 +208,11 @@ def _start(tmp_path, *args: str):
 
 
 def _one_clear_line(result, text: str) -> None:
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    lines = [line for line in result.stderr.splitlines() if "could not start" in line]
-    assert len(lines) == 1 and text in lines[0], result.stderr[-3000:]
+    log = result.log if isinstance(result, Run) else result.stderr
+    assert result.returncode == 1, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    lines = [line for line in log.splitlines() if "could not start" in line]
+    assert len(lines) == 1 and text in lines[0], log[-3000:]
 
 
 def test_case14_start_up_errors_print_one_clear_line(tmp_path):
@@ -318,3 +319,49 @@ def test_case13_refused_and_unresolved_are_classified(tmp_path):
     )
     assert report["errors"]["connection"] >= 1, result.stderr[-3000:]
     assert {f["reason"] for f in report["failed_listings"]} == {"connection refused"}
+
+
+# --- case 8: a corrupt page inside the SQLite state ---------------------------
+
+
+def test_case8_a_damaged_state_is_refused_with_a_way_out(tmp_path):
+    from lianzhou_news.state import StateStore
+
+    articles = build_site(tmp_path / "site")
+    first = crawl(tmp_path, "before")
+    assert first.returncode == 0, first.log[-3000:]
+    store = StateStore(tmp_path / "state", "lianzhou")
+    for n in range(3000):  # enough pages that one in the middle can break
+        store.record(f"x{n}", f"http://h/{n}", "0" * 64, 1, "filler")
+    store.close()
+    state = tmp_path / "state/lianzhou.sqlite"
+    data = bytearray(state.read_bytes())
+    page = 4096
+    data[page * 5 : page * 7] = b"\xa5" * (2 * page)  # two b-tree pages garbled
+    state.write_bytes(bytes(data))
+
+    refused = crawl(tmp_path, "after")
+    _one_clear_line(refused, "is damaged")
+    line = next(x for x in refused.log.splitlines() if "could not start" in x)
+    assert "set it aside" in line and "rebuildstate" in line
+    assert not (tmp_path / "output/lianzhou/after.jsonl").exists()
+
+    # The way out the line gives: set the file aside, rebuild from the run files.
+    state.rename(state.with_name("lianzhou.sqlite.damaged"))
+    rebuilt = subprocess.run(
+        [
+            *(sys.executable, "-m", "scrapy", "rebuildstate", "lianzhou"),
+            str(tmp_path / "output/lianzhou/before.jsonl"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    store = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        assert store.count() == len(articles)
+    finally:
+        store.close()
