@@ -4,6 +4,7 @@ recorder that writes emitted articles into the state store."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
@@ -101,13 +102,19 @@ class StateRecorder:
             digest = (
                 self.tracking and self.tracking.take_digest(item["article_id"])
             ) or content_hash(item)
-            store.record(
-                item["article_id"],
-                item["url"],
-                digest,
-                item["version"],
-                self.run.run_id,
-            )
+            try:
+                store.record(
+                    item["article_id"],
+                    item["url"],
+                    digest,
+                    item["version"],
+                    self.run.run_id,
+                )
+            except sqlite3.Error as error:
+                # The line is in the file, the state could not take it (a full
+                # disk): the run is left open, so the next run records every
+                # line of its file before it starts (StateStore.open_run).
+                self.run.state_unwritable(error)
 
     def _not_written(self, item, why: str) -> None:
         self.crawler.stats.inc_value("lianzhou/items/not_written")

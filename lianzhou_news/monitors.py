@@ -84,6 +84,12 @@ class ArticlesParsedMonitor(Monitor):
             msg=f"{not_written} article(s) could not be written to the feed (see the "
             "log); they were not recorded, so the next run fetches them again",
         )
+        unrecorded = stats.get("lianzhou/state/record_failed", 0)
+        self.assertFalse(
+            unrecorded,
+            msg=f"{unrecorded} written article(s) could not be recorded in the state "
+            "(see the log); the next run records them from this run's file",
+        )
         fetched = stats.get("lianzhou/requests/article", 0)
         parsed = stats.get("item_scraped_count", 0) + stats.get(
             "lianzhou/items/unchanged", 0

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,6 +189,17 @@ class RunContext:
         if self.fleet is not None and not self.fleet.unavailable:
             self.fleet.note_failure()
 
+    def state_unwritable(self, error: Exception) -> None:
+        """The state store failed to record an article whose line is written."""
+        stats = self.crawler.stats
+        if not stats.get_value("lianzhou/state/record_failed"):
+            logger.error(
+                "the state could not record an article (%s); this run is left "
+                "open, so the next run records the lines of its file first",
+                error,
+            )
+        stats.inc_value("lianzhou/state/record_failed")
+
     def finish(self, reason: str) -> None:
         """The run ended (after the feeds were closed): columns walked to their
         end are marked, unless an article failed (later incremental runs stop
@@ -195,11 +207,21 @@ class RunContext:
         store = self.store
         if store is None:
             return
-        failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
-        if reason == "finished" and not failed:
-            store.mark_columns_walked(self.walked_columns, self.run_id)
-        store.close_run(self.run_id)
-        store.close()
+        stats = self.crawler.stats
+        failed = stats.get_value("lianzhou/article/failed", 0)
+        # An article whose line went unwritten is not recorded either: the
+        # column must be walked again for the next run to fetch it.
+        not_written = stats.get_value("lianzhou/items/not_written", 0)
+        unrecorded = stats.get_value("lianzhou/state/record_failed", 0)
+        try:
+            if reason == "finished" and not (failed or not_written or unrecorded):
+                store.mark_columns_walked(self.walked_columns, self.run_id)
+            if not unrecorded:
+                store.close_run(self.run_id)
+        except sqlite3.Error as error:
+            logger.error("the state could not close this run: %s", error)
+        finally:
+            store.close()
 
     # --- opening ----------------------------------------------------------------------
 

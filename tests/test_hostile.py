@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -365,3 +366,46 @@ def test_case8_a_damaged_state_is_refused_with_a_way_out(tmp_path):
         assert store.count() == len(articles)
     finally:
         store.close()
+
+
+# --- case 7: full disk ----------------------------------------------------------
+
+
+def _disk_full_at(size: int):
+    """preexec_fn: no file of the crawl may grow past ``size`` bytes (as on a
+    full disk, a write past it fails with EFBIG instead of killing the process)."""
+    import resource
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def test_case7_a_full_disk_loses_nothing_and_is_not_exit_0(tmp_path):
+    articles = build_site(tmp_path / "site")
+    full = crawl(tmp_path, "full", preexec_fn=_disk_full_at(50_000))
+    assert full.returncode != 0, full.log[-3000:]
+    written = full.items()  # whole lines only: a cut line was taken back
+    assert 0 < len(written) < len(articles)
+    raw = (tmp_path / "output/lianzhou/full.jsonl").read_bytes()
+    assert raw.endswith(b"\n")
+    report = full.report()  # written whole, or the run says it could not be
+    assert report["healthy"] is False
+    assert report["items"]["not_written"] >= 1
+
+    from lianzhou_news.state import StateStore
+
+    store = StateStore(tmp_path / "state", "lianzhou")
+    try:
+        walked = [c for c in ("/zwgk/lzyw/index.html",) if store.column_walked(c)]
+    finally:
+        store.close()
+    assert walked == []
+
+    after = crawl(tmp_path, "after")
+    assert after.returncode == 0, after.log[-3000:]
+    counts = Counter(item["article_id"] for item in written + after.items())
+    assert set(counts) == {a.article_id for a in articles}
+    assert max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
