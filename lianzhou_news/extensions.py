@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 class RunSummary:
-    """One closing line: articles written and where, listing pages read,
+    """One closing line: articles written and where, how many failed, listing pages read,
     duplicates and invalid items dropped, finish reason."""
 
     def __init__(self, crawler):
@@ -35,10 +35,11 @@ class RunSummary:
         stats = self.crawler.stats
         targets = self.run.outputs
         logger.info(
-            "lianzhou: %d articles written to %s (listing pages %d, duplicates dropped %d,"
-            " invalid dropped %d, finish reason %s)",
+            "lianzhou: %d articles written to %s (%d failed, listing pages %d,"
+            " duplicates dropped %d, invalid dropped %d, finish reason %s)",
             stats.get_value("item_scraped_count", 0),
             ", ".join(targets) or "(no feed)",
+            stats.get_value("lianzhou/article/failed", 0),
             stats.get_value("lianzhou/listing/pages", 0),
             stats.get_value("lianzhou/items/dropped/duplicate", 0),
             stats.get_value("lianzhou/items/dropped/invalid", 0),

@@ -102,6 +102,29 @@ class ArticlesParsedMonitor(Monitor):
         )
 
 
+@monitors.name("No article lost")
+class LostArticlesMonitor(Monitor):
+    @monitors.name("No article failing run after run, nor too many failing at once")
+    def test_no_article_lost(self):
+        stats = self.data.stats
+        lost = stats.get("lianzhou/article/lost_urls") or []
+        named = ", ".join(f"{a['url']} ({a['reason']})" for a in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        self.assertFalse(
+            lost,
+            msg=f"{len(lost)} article(s) failed in {lost[0]['runs'] if lost else 0} "
+            f"or more consecutive runs: {named}{more}",
+        )
+        failed = stats.get("lianzhou/article/failed", 0)
+        covered = stats.get("lianzhou/article/covered", 0)
+        share = self.data.crawler.settings.getfloat("LIANZHOU_MAX_FAILED_SHARE")
+        self.assertFalse(
+            covered and failed / covered > share,
+            msg=f"{failed} of {covered} articles failed "
+            f"({failed / max(covered, 1):.0%}, more than {share:.0%})",
+        )
+
+
 @monitors.name("Columns complete")
 class ColumnsCompleteMonitor(Monitor):
     @monitors.name(
@@ -149,6 +172,7 @@ class RunHealthSuite(MonitorSuite):
         NotBlockedMonitor,
         RobotsAllowedMonitor,
         ArticlesParsedMonitor,
+        LostArticlesMonitor,
         ColumnsCompleteMonitor,
         FleetSettledMonitor,
     ]

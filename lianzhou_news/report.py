@@ -161,6 +161,8 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "field_coverage": coverage,
         "errors": errors,
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
+        "lost_articles": stats.get("lianzhou/article/lost_urls", []),
+        "gone_articles": stats.get("lianzhou/article/gone_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
         "fleet": {

@@ -148,6 +148,12 @@ SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("lianzhou_news.monitors.RunHealthSuite",)
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 SPIDERMON_MAX_ERRORS = 10  # ERROR log lines per run
+# Articles being lost make a run unhealthy: the same article failing in this
+# many consecutive runs that tried it (a 404/410 that often is recorded as
+# gone instead, named once)...
+LIANZHOU_LOST_AFTER_RUNS = 3
+# ...or more than this share of the articles a run tried failing.
+LIANZHOU_MAX_FAILED_SHARE = 0.1
 SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a null field is a missing field
 SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # nothing new is healthy

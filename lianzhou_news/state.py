@@ -265,6 +265,55 @@ class StateStore:
                 recorded += 1
         return recorded
 
+    # --- articles that failed -----------------------------------------------
+
+    def _failures_table(self) -> None:
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS article_failures (
+                   url TEXT PRIMARY KEY, runs INTEGER NOT NULL, reason TEXT NOT NULL,
+                   run_id TEXT NOT NULL, gone INTEGER NOT NULL DEFAULT 0)"""
+        )
+
+    def is_gone(self, url: str) -> bool:
+        """True if ``url`` answered 404/410 in enough runs to count as deleted."""
+        self._failures_table()
+        row = self.db.execute(
+            "SELECT gone FROM article_failures WHERE url=?", (url,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def note_failures(
+        self, failed: dict[str, str], fetched: set[str], run_id: str, runs: int
+    ) -> tuple[list[dict], list[dict]]:
+        """Carry article failures across runs, by the URL the listing links.
+
+        ``failed``: URL -> reason of this run's failures; ``fetched``: URLs this
+        run downloaded (their count starts again). Returns ``(lost, gone)``:
+        articles failing in ``runs`` consecutive runs that tried them, and
+        those now recorded as gone (404 or 410 that many times), named once.
+        """
+        self._failures_table()
+        self.db.executemany(
+            "DELETE FROM article_failures WHERE url=?", [(url,) for url in fetched]
+        )
+        lost, gone = [], []
+        for url, reason in failed.items():
+            row = self.db.execute(
+                "SELECT runs FROM article_failures WHERE url=?", (url,)
+            ).fetchone()
+            count = (row[0] if row else 0) + 1
+            is_gone = count >= runs and reason in ("404", "410")
+            self.db.execute(
+                "INSERT OR REPLACE INTO article_failures VALUES (?, ?, ?, ?, ?)",
+                (url, count, reason, run_id, int(is_gone)),
+            )
+            entry = {"url": url, "reason": reason, "runs": count}
+            if is_gone:
+                gone.append(entry)
+            elif count >= runs:
+                lost.append(entry)
+        return lost, gone
+
     # --- columns ----------------------------------------------------------
 
     def column_walked(self, column_url: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -409,3 +410,46 @@ def test_case7_a_full_disk_loses_nothing_and_is_not_exit_0(tmp_path):
     counts = Counter(item["article_id"] for item in written + after.items())
     assert set(counts) == {a.article_id for a in articles}
     assert max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
+
+
+# --- case 12: lost articles make a run unhealthy --------------------------------
+
+
+def test_case12_an_article_failing_run_after_run_is_lost_a_404_is_gone(tmp_path):
+    _, plain = plain_articles(tmp_path / "site")
+    broken, deleted = plain[0], plain[1]
+    (tmp_path / "site" / article_path(deleted).lstrip("/")).unlink()
+    faults = {article_path(broken): Fault("status", status=500)}
+    runs = [crawl(tmp_path, f"r{n}", faults=faults) for n in (1, 2, 3, 4)]
+    for run in runs:
+        assert re.search(r"articles written to .* \([12] failed,", run.log)
+    # Two of 66 failing is under the share: the first run is healthy. (The
+    # second tries only the two, parses none, and says so; not "lost" yet.)
+    assert runs[0].returncode == 0, runs[0].log[-3000:]
+    assert not any("consecutive" in r for r in runs[1].report()["unhealthy_reasons"])
+    # The third is the third in a row for the broken one: lost.
+    third = runs[2].report()
+    assert runs[2].returncode == 3, runs[2].log[-3000:]
+    lost = [r for r in third["unhealthy_reasons"] if "consecutive runs" in r]
+    assert lost and article_path(broken) in lost[0] and "(500)" in lost[0], lost
+    assert article_path(deleted) not in " ".join(third["unhealthy_reasons"])
+    # The 404 seen in three runs is gone: named once, then quiet.
+    assert [
+        g["url"].endswith(article_path(deleted)) for g in third["gone_articles"]
+    ] == [True]
+    fourth = runs[3].report()
+    assert fourth["gone_articles"] == []
+    assert all(
+        not f["url"].endswith(article_path(deleted)) for f in fourth["failed_articles"]
+    )
+    assert runs[3].returncode == 3  # the broken one is still lost
+
+
+def test_case12_more_than_a_share_of_articles_failing_is_unhealthy(tmp_path):
+    _, plain = plain_articles(tmp_path / "site")
+    faults = {article_path(a): Fault("status", status=500) for a in plain[:8]}
+    run = crawl(tmp_path, "share", faults=faults)
+    assert run.returncode == 3, run.log[-3000:]
+    reasons = run.report()["unhealthy_reasons"]
+    assert any(re.search(r"8 of \d+ articles failed", r) for r in reasons), reasons
+    assert re.search(r"articles written to .* \(8 failed,", run.log)

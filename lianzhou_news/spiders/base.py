@@ -275,12 +275,17 @@ class PlatformNewsSpider(scrapy.Spider):
             stats.inc_value("lianzhou/article/not_allowed")
             return
         # Named under the article's URL, not the hop where a redirect failed.
-        self._count_article_failure(first_url(failure.request), reason)
+        url = first_url(failure.request)
+        if reason in ("404", "410") and self.run.is_gone(url):
+            # Deleted, as earlier runs saw: named once then, quiet since.
+            stats.inc_value("lianzhou/article/gone")
+            return
+        self._count_article_failure(url, reason)
 
     def _count_article_failure(self, url: str, reason: str) -> None:
         """Counted, named in the report, and the run is not trusted as complete."""
         stats = self.crawler.stats
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
-        self.run.article_failed()
+        self.run.article_failed(url, reason)
         name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
