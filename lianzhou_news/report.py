@@ -126,6 +126,7 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
             "lianzhou/article/failed/too many redirects", 0
         ),
         "off_host_redirect": stats.get("lianzhou/errors/off_host_redirect", 0),
+        "headers_too_large": stats.get("lianzhou/errors/headers_too_large", 0),
         "parse": _sum(stats, "spider_exceptions/"),
     }
     return {
@@ -200,6 +201,21 @@ def first_url(request) -> str:
     return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
+def _caused_by(failure, name: str) -> bool:
+    """``failure`` is, or was caused by, an error named ``name`` (Scrapy 2.19
+    wraps Twisted's ``ResponseFailed``, which wraps the cause, in a
+    ``DownloadFailedError``)."""
+    error, depth = failure.value, 0
+    while error is not None and depth < 5:
+        if type(error).__name__ == name:
+            return True
+        for reason in getattr(error, "reasons", None) or []:
+            if getattr(reason, "type", type(reason)).__name__ == name:
+                return True
+        error, depth = error.__cause__ or error.__context__, depth + 1
+    return name in failure.getErrorMessage()
+
+
 def failure_reason(failure) -> str:
     """A short, stable name for why a download failed, for the run report."""
     if failure.check(HttpError):
@@ -217,6 +233,8 @@ def failure_reason(failure) -> str:
         if "redirect" in message:
             return "redirect loop"
         return "ignored"
+    if _caused_by(failure, "HeadersTooLarge"):
+        return "headers too large"  # downloadhandler.BoundedHeadersDownloadHandler
     name = failure.type.__name__
     if "Timeout" in name or "TimedOut" in name:
         return "timeout"

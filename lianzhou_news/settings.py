@@ -55,7 +55,19 @@ LIANZHOU_RETRY_BACKOFF_MAX = 60.0
 REDIRECT_MAX_TIMES = 5  # a redirect loop is given up after 5 hops
 # Only http(s) is ever downloaded: a file://, ftp:// or data: link in a page
 # can never make the crawler read a local file or another service.
-DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "s3": None,
+    "ftp": None,
+    "data": None,
+    # Scrapy's HTTP/1.1 handler, with each response's headers bounded.
+    "http": "lianzhou_news.downloadhandler.BoundedHeadersDownloadHandler",
+    "https": "lianzhou_news.downloadhandler.BoundedHeadersDownloadHandler",
+}
+# A response whose headers pass either bound fails as "headers too large"
+# (real portals send ~1 KB in ~15 lines; Twisted bounds one line at 16 KiB).
+LIANZHOU_MAX_HEADER_BYTES = 64 * 1024
+LIANZHOU_MAX_HEADER_LINES = 200
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # an article page is ~50 KB; cut attachments
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False

@@ -453,3 +453,31 @@ def test_case12_more_than_a_share_of_articles_failing_is_unhealthy(tmp_path):
     reasons = run.report()["unhealthy_reasons"]
     assert any(re.search(r"8 of \d+ articles failed", r) for r in reasons), reasons
     assert re.search(r"articles written to .* \(8 failed,", run.log)
+
+
+# --- case 5: endless response headers -------------------------------------------
+
+
+def test_case5_endless_response_headers_fail_the_response_by_name(tmp_path):
+    _, plain = plain_articles(tmp_path / "site")
+    endless, many = article_path(plain[0]), article_path(plain[1])
+    faults = {
+        # 64 MiB of headers: without a bound, all of it is held in memory.
+        endless: Fault("headers", size=64 * 1024 * 1024),
+        # Within the byte bound, but 500 header lines.
+        many: Fault("headers", size=500 * 102),
+    }
+    started = time.monotonic()
+    run = crawl(
+        tmp_path,
+        "headers",
+        faults=faults,
+        extra=["-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=0"],
+    )
+    assert time.monotonic() - started < 20
+    failed = run.failed()
+    assert failed[next(u for u in failed if u.endswith(endless))] == "headers too large"
+    assert failed[next(u for u in failed if u.endswith(many))] == "headers too large"
+    assert run.report()["errors"]["headers_too_large"] == 2
+    ids = {item["article_id"] for item in run.items()}
+    assert plain[0].article_id not in ids and plain[2].article_id in ids
