@@ -4,6 +4,7 @@ recorder that writes emitted articles into the state store."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 class RunSummary:
-    """One closing line: articles written and where, listing pages read,
+    """One closing line: articles written and where, how many failed, listing pages read,
     duplicates and invalid items dropped, finish reason."""
 
     def __init__(self, crawler):
@@ -34,10 +35,11 @@ class RunSummary:
         stats = self.crawler.stats
         targets = self.run.outputs
         logger.info(
-            "lianzhou: %d articles written to %s (listing pages %d, duplicates dropped %d,"
-            " invalid dropped %d, finish reason %s)",
+            "lianzhou: %d articles written to %s (%d failed, listing pages %d,"
+            " duplicates dropped %d, invalid dropped %d, finish reason %s)",
             stats.get_value("item_scraped_count", 0),
             ", ".join(targets) or "(no feed)",
+            stats.get_value("lianzhou/article/failed", 0),
             stats.get_value("lianzhou/listing/pages", 0),
             stats.get_value("lianzhou/items/dropped/duplicate", 0),
             stats.get_value("lianzhou/items/dropped/invalid", 0),
@@ -101,13 +103,19 @@ class StateRecorder:
             digest = (
                 self.tracking and self.tracking.take_digest(item["article_id"])
             ) or content_hash(item)
-            store.record(
-                item["article_id"],
-                item["url"],
-                digest,
-                item["version"],
-                self.run.run_id,
-            )
+            try:
+                store.record(
+                    item["article_id"],
+                    item["url"],
+                    digest,
+                    item["version"],
+                    self.run.run_id,
+                )
+            except sqlite3.Error as error:
+                # The line is in the file, the state could not take it (a full
+                # disk): the run is left open, so the next run records every
+                # line of its file before it starts (StateStore.open_run).
+                self.run.state_unwritable(error)
 
     def _not_written(self, item, why: str) -> None:
         self.crawler.stats.inc_value("lianzhou/items/not_written")

@@ -16,7 +16,8 @@ article, so the state store never knows an article whose line could still be
 lost. Files are synced once more when closed. Used for ``file://`` and plain
 paths, including ``-o``/``-O``, and for the rejects file.
 
-A failed open, write or sync is reported to the file's owner (``on_failure``:
+A line that could not be written whole (a full disk) is cut back off the
+file, which ends with the last whole line. A failed open, write or sync is reported to the file's owner (``on_failure``:
 for a crawl's feeds, the run's ``FeedWrites``, which the recorder asks before
 recording each article) and counted process-wide in ``write_failures()``.
 """
@@ -120,6 +121,8 @@ class DurableLinesFile:
         self.name = path
         self._on_failure = on_failure
         self._fd = os.open(path, flags, 0o644)
+        #: Where the last whole line ends: a line that fails half-way is cut back to it.
+        self._end = os.lseek(self._fd, 0, os.SEEK_END)
         self.closed = False
         self.dirty = False
         with _lock:
@@ -138,8 +141,15 @@ class DurableLinesFile:
                 written = os.write(self._fd, view)
                 view = view[written:]
         except OSError:
+            # A full disk takes part of a line: take it back, so that the file
+            # ends with a whole line and the next line does not glue onto it.
+            try:
+                os.ftruncate(self._fd, self._end)
+            except OSError:
+                pass  # complete_lines() cuts it when the next run reconciles
             self.failed()
             raise
+        self._end += len(data)
         self.dirty = True
         return len(data)
 

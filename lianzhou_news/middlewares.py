@@ -1,4 +1,4 @@
-"""Downloader middlewares: retry with backoff, named redirect loops, request kinds and blocks.
+"""Downloader middlewares: hosts kept, retry with backoff, named redirect loops, kinds and blocks.
 
 County portals fail in bursts (a restarting server, a busy CMS): retrying at
 once mostly fails again. ``BackoffRetryMiddleware`` is Scrapy's RetryMiddleware
@@ -12,18 +12,142 @@ even though its length matched: it is retried like a transient error. If it
 is still cut after the retries, it is passed on (the extractor flags it
 ``page:truncated``) and the give-up is logged as a warning, not an error.
 
-``RedirectLoopMiddleware`` names a redirect loop instead of losing the article
-to it; ``BlockDetector`` counts requests by kind and spots block pages (its
+``OffHostGuard`` holds every request, every redirect hop included, to the
+hosts and ports of the start URLs, whatever ``dont_filter`` says (Scrapy's
+offsite filter lets a retried request's redirect through, and compares hosts,
+not ports). ``RobotsTxtGuard`` reads a robots.txt
+that answers 5xx as "disallow all" (RFC 9309), not as allow-all.
+``RedirectLoopMiddleware`` names a redirect loop instead of losing
+the article to it; ``BlockDetector`` counts requests by kind and spots block pages (its
 stats feed the ``Not blocked`` monitor and the run report).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str | None, int | None]:
+    """The host and port a URL reaches (the scheme's port when none is written).
+
+    >>> origin("http://127.0.0.1:8000/a"), origin("https://www.lianzhou.gov.cn/")
+    (('127.0.0.1', 8000), ('www.lianzhou.gov.cn', 443))
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.hostname, None
+    return parts.hostname, port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+class OffHostGuard:
+    """Refuse any request, at any hop, off the start URLs' hosts and ports.
+
+    Runs before robots.txt (100), so another host's robots.txt is never read
+    either. A start URL on a scheme's own port allows the other scheme's own
+    port on that host too: portals switch between http and https. A refused
+    redirect is an ``IgnoreRequest("off-host redirect: …")``, which the spider
+    names in the run report (``off-host redirect``).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self._allowed: set[tuple[str | None, int | None]] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def allowed(self) -> set[tuple[str | None, int | None]]:
+        if self._allowed is None:
+            allowed = set()
+            for url in getattr(self.crawler.spider, "start_urls", ()):
+                host, port = origin(url)
+                allowed.add((host, port))
+                if port in _DEFAULT_PORTS.values():
+                    allowed.update((host, p) for p in _DEFAULT_PORTS.values())
+            self._allowed = allowed
+        return self._allowed
+
+    def process_request(self, request: Request, spider=None):
+        allowed = self.allowed()
+        if not allowed or origin(request.url) in allowed:
+            return None  # a spider without start URLs sets no bounds
+        hops = request.meta.get("redirect_urls")
+        if hops:
+            self.crawler.stats.inc_value("lianzhou/errors/off_host_redirect")
+            raise IgnoreRequest(f"off-host redirect: {hops[-1]} -> {request.url}")
+        self.crawler.stats.inc_value("lianzhou/errors/off_host_request")
+        raise IgnoreRequest(f"off-host request: {request.url}")
+
+
+#: What a robots.txt that answers a server error means (RFC 9309, 2.3.1.4).
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class RobotsTxtGuard:
+    """robots.txt as RFC 9309 reads it, for every request: Scrapy's
+    RobotsTxtMiddleware (100) fetches and parses it; this makes sure of two
+    things it gets wrong under Scrapy 2.19.
+
+    * A robots.txt answering 5xx (after the retries) is "disallow all": Scrapy
+      parses the error page's body, which has no rules, as allow-all.
+    * Every request is held to the parsed rules. Requests that waited together
+      for robots.txt (the start URLs) get the parser only if first in line:
+      Twisted's ``Deferred.asFuture`` hands the next waiter ``None``, which
+      Scrapy reads as "no robots.txt", allowed. The parser is taken from the
+      public ``robots_parsed`` signal instead, and checked again here.
+
+    Sits below the retry (550), so it sees the answer the retries ended with.
+    Counts ``lianzhou/robotstxt/server_error`` for the health monitor, and a
+    refusal in Scrapy's own ``robotstxt/forbidden``.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.user_agent = crawler.settings.get(
+            "ROBOTSTXT_USER_AGENT"
+        ) or crawler.settings.get("USER_AGENT")
+        self.parsers: dict[str, object] = {}
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def robots_parsed(self, robotparser, request):
+        self.parsers[urlsplit(request.url).netloc] = robotparser
+
+    def process_request(self, request: Request, spider=None):
+        if request.meta.get("dont_obey_robotstxt"):
+            return None
+        parser = self.parsers.get(urlsplit(request.url).netloc)
+        if parser is not None and not parser.allowed(request.url, self.user_agent):
+            self.stats.inc_value("robotstxt/forbidden")
+            raise IgnoreRequest("Forbidden by robots.txt")
+        return None
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if (
+            response.status >= 500
+            and request.meta.get("dont_obey_robotstxt")
+            and urlsplit(request.url).path == "/robots.txt"
+        ):
+            self.stats.inc_value("lianzhou/robotstxt/server_error")
+            self.stats.set_value(
+                "lianzhou/robotstxt/server_error_status", response.status
+            )
+            return response.replace(body=DISALLOW_ALL)
+        return response
 
 
 def looks_truncated(response: Response) -> bool:

@@ -38,6 +38,30 @@ class NotBlockedMonitor(Monitor):
         )
 
 
+@monitors.name("Allowed by robots.txt")
+class RobotsAllowedMonitor(Monitor):
+    @monitors.name("robots.txt did not forbid everything the run set out to fetch")
+    def test_robots_allowed(self):
+        stats = self.data.stats
+        forbidden = stats.get("robotstxt/forbidden", 0)
+        nothing_read = not stats.get("lianzhou/listing/pages", 0)
+        # Every article link refused (not merely known from an earlier run).
+        no_article = (
+            stats.get("lianzhou/article/not_allowed", 0)
+            and not stats.get("lianzhou/requests/article", 0)
+            and not stats.get("lianzhou/article/skipped_known", 0)
+        )
+        why = ""
+        if stats.get("lianzhou/robotstxt/server_error"):
+            status = stats.get("lianzhou/robotstxt/server_error_status")
+            why = f" (robots.txt answered {status}: a server error means disallow all, RFC 9309)"
+        self.assertFalse(
+            forbidden and (nothing_read or no_article),
+            msg=f"robots.txt disallows {'every start URL' if nothing_read else 'every article'}"
+            f" ({forbidden} request(s) refused), so nothing was fetched{why}",
+        )
+
+
 @monitors.name("Articles parsed")
 class ArticlesParsedMonitor(Monitor):
     @monitors.name("Listings led to articles, and fetched articles parsed")
@@ -61,6 +85,12 @@ class ArticlesParsedMonitor(Monitor):
             msg=f"{not_written} article(s) could not be written to the feed (see the "
             "log); they were not recorded, so the next run fetches them again",
         )
+        unrecorded = stats.get("lianzhou/state/record_failed", 0)
+        self.assertFalse(
+            unrecorded,
+            msg=f"{unrecorded} written article(s) could not be recorded in the state "
+            "(see the log); the next run records them from this run's file",
+        )
         fetched = stats.get("lianzhou/requests/article", 0)
         parsed = stats.get("item_scraped_count", 0) + stats.get(
             "lianzhou/items/unchanged", 0
@@ -70,6 +100,29 @@ class ArticlesParsedMonitor(Monitor):
             and not parsed
             and not stats.get("lianzhou/items/dropped/duplicate", 0),
             msg=f"{fetched} article request(s) but zero articles parsed",
+        )
+
+
+@monitors.name("No article lost")
+class LostArticlesMonitor(Monitor):
+    @monitors.name("No article failing run after run, nor too many failing at once")
+    def test_no_article_lost(self):
+        stats = self.data.stats
+        lost = stats.get("lianzhou/article/lost_urls") or []
+        named = ", ".join(f"{a['url']} ({a['reason']})" for a in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        self.assertFalse(
+            lost,
+            msg=f"{len(lost)} article(s) failed in {lost[0]['runs'] if lost else 0} "
+            f"or more consecutive runs: {named}{more}",
+        )
+        failed = stats.get("lianzhou/article/failed", 0)
+        covered = stats.get("lianzhou/article/covered", 0)
+        share = self.data.crawler.settings.getfloat("LIANZHOU_MAX_FAILED_SHARE")
+        self.assertFalse(
+            covered and failed / covered > share,
+            msg=f"{failed} of {covered} articles failed "
+            f"({failed / max(covered, 1):.0%}, more than {share:.0%})",
         )
 
 
@@ -118,7 +171,9 @@ class RunHealthSuite(MonitorSuite):
         ErrorCountMonitor,
         FieldCoverageMonitor,
         NotBlockedMonitor,
+        RobotsAllowedMonitor,
         ArticlesParsedMonitor,
+        LostArticlesMonitor,
         ColumnsCompleteMonitor,
         FleetSettledMonitor,
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,19 +40,42 @@ class WriteRunReport(Action):
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
             path = Path(run.path(uri))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                encoding="utf-8",
-            )
-            logger.info(
-                "lianzhou: run report written to %s (healthy: %s)",
-                path,
-                report["healthy"],
-            )
+            try:
+                write_whole(path, json.dumps(report, ensure_ascii=False, indent=2))
+            except OSError as error:
+                # The crawl command exits 4: no report, no verdict anyone can read.
+                logger.error(
+                    "lianzhou: the run report could not be written to %s: %s",
+                    path,
+                    error,
+                )
+            else:
+                crawler.stats.set_value("lianzhou/report_written", True)
+                logger.info(
+                    "lianzhou: run report written to %s (healthy: %s)",
+                    path,
+                    report["healthy"],
+                )
         crawler.stats.set_value("lianzhou/healthy", report["healthy"])
         for reason in report["unhealthy_reasons"]:
             logger.error("lianzhou: unhealthy run: %s", reason)
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` and a newline to ``path`` whole or not at all: into a
+    temporary file beside it, fsynced, then renamed over it (a full disk leaves
+    the old file or none, never a 0-byte or half report)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _reason(result) -> str:
@@ -87,7 +111,9 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
     }
     errors = {
         "timeout": sum(v for k, v in exceptions.items() if "Timeout" in k),
-        "dns": sum(v for k, v in exceptions.items() if "DNS" in k),
+        "dns": sum(
+            v for k, v in exceptions.items() if "DNS" in k or "CannotResolveHost" in k
+        ),
         "connection": sum(
             v
             for k, v in exceptions.items()
@@ -99,6 +125,11 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "truncated": stats.get("lianzhou/errors/truncated", 0),
         "oversize": stats.get("lianzhou/article/failed/oversize", 0),
         "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
+        "too_many_redirects": stats.get(
+            "lianzhou/article/failed/too many redirects", 0
+        ),
+        "off_host_redirect": stats.get("lianzhou/errors/off_host_redirect", 0),
+        "headers_too_large": stats.get("lianzhou/errors/headers_too_large", 0),
         "parse": _sum(stats, "spider_exceptions/"),
     }
     return {
@@ -140,6 +171,8 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         },
         "errors": errors,
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
+        "lost_articles": stats.get("lianzhou/article/lost_urls", []),
+        "gone_articles": stats.get("lianzhou/article/gone_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
         "fleet": {
@@ -172,29 +205,65 @@ def name_in_report(stats, key: str, url: str, reason: str, limit: int) -> None:
         stats.set_value(key, named)
 
 
+def first_url(request) -> str:
+    """The URL a request was first made for: an article's, not a redirect hop's."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
+def _caused_by(failure, name: str) -> bool:
+    """``failure`` is, or was caused by, an error named ``name`` (Scrapy 2.19
+    wraps Twisted's ``ResponseFailed``, which wraps the cause, in a
+    ``DownloadFailedError``)."""
+    error, depth = failure.value, 0
+    while error is not None and depth < 5:
+        if type(error).__name__ == name:
+            return True
+        for reason in getattr(error, "reasons", None) or []:
+            if getattr(reason, "type", type(reason)).__name__ == name:
+                return True
+        error, depth = error.__cause__ or error.__context__, depth + 1
+    return name in failure.getErrorMessage()
+
+
 def failure_reason(failure) -> str:
     """A short, stable name for why a download failed, for the run report."""
     if failure.check(HttpError):
         return str(failure.value.response.status)
     message = failure.getErrorMessage()
     if failure.check(IgnoreRequest):
+        if message.startswith("off-host redirect"):
+            return "off-host redirect"  # middlewares.OffHostGuard
+        if message.startswith("off-host request"):
+            return "off-host request"
         if "robots.txt" in message or "offsite" in message.lower():
             return "not allowed"
+        if "max redirections" in message.lower():
+            return "too many redirects"  # REDIRECT_MAX_TIMES hops, no loop
         if "redirect" in message:
             return "redirect loop"
         return "ignored"
+    if _caused_by(failure, "HeadersTooLarge"):
+        return "headers too large"  # downloadhandler.BoundedHeadersDownloadHandler
     name = failure.type.__name__
     if "Timeout" in name or "TimedOut" in name:
         return "timeout"
-    if "DNS" in name:
+    # Scrapy 2.19 raises its own classes; older Scrapy (and Twisted) others.
+    if "DNS" in name or name == "CannotResolveHostError":
         return "dns"
-    if "Cancelled" in name and "size" in message:
-        return "oversize"  # cut by DOWNLOAD_MAXSIZE
+    if name in ("DownloadConnectionRefusedError", "ConnectionRefusedError"):
+        return "connection refused"
+    if "Cancelled" in name:
+        # Cut by DOWNLOAD_MAXSIZE: announced too big (a message with the size),
+        # or grown past it while coming in (a bare cancel). Timeouts and
+        # shutdowns have classes of their own.
+        return "oversize"
     if name in (
         "ResponseFailed",
         "ConnectionLost",
         "PotentialDataLoss",
         "ConnectionDone",
+        "ResponseDataLossError",  # Scrapy 2.19
+        "DownloadFailedError",
     ):
         return "connection lost"
     return name

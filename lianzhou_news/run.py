@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy import signals
 
@@ -147,6 +149,13 @@ class RunContext:
         self.store = None
         #: This worker's fleet membership (``REDIS_URL``), or None.
         self.fleet = None
+        #: This run's article failures (listing URL -> reason) and the article
+        #: URLs it downloaded: carried across runs by the store at the end.
+        self.failed_articles: dict[str, str] = {}
+        self.fetched_articles: set[str] = set()
+        crawler.signals.connect(
+            self._response_received, signal=signals.response_received
+        )
         #: Failed feed writes, reported by the durable feed storage.
         self.feed_writes = FeedWrites()
         #: Worker processes extracting articles, or None: in the crawler's thread.
@@ -201,10 +210,67 @@ class RunContext:
             # Fleet-wide: whichever worker ends the run marks it walked.
             self.fleet.note_walked([column])
 
-    def article_failed(self) -> None:
+    def article_failed(self, url: str | None = None, reason: str | None = None) -> None:
         """An article could not be fetched or extracted in this run."""
+        if url is not None:
+            self.failed_articles[url] = reason or "failed"
         if self.fleet is not None and not self.fleet.unavailable:
             self.fleet.note_failure()
+
+    def _response_received(self, response, request, spider=None) -> None:
+        if (
+            request.meta.get("lianzhou_kind") == "article"
+            and 200 <= response.status < 300
+        ):
+            self.fetched_articles.add(
+                article_key((request.meta.get("redirect_urls") or [request.url])[0])
+            )
+
+    def is_gone(self, url: str) -> bool:
+        """The article at ``url`` was recorded as deleted (404/410 run after run)."""
+        store = self.store
+        return bool(
+            store is not None
+            and hasattr(store, "is_gone")
+            and store.is_gone(article_key(url))
+        )
+
+    def _carry_failures(self, store) -> None:
+        """Article failures across runs (``StateStore.note_failures``), and the
+        number of articles this run covered, into the stats the monitors judge."""
+        stats = self.crawler.stats
+        failed = self.failed_articles
+        # The articles this run covered: those it tried, and those its listings
+        # showed as known (so that an incremental run retrying one broken
+        # article is not judged on that article alone).
+        urls = {article_key(url): url for url in failed}
+        keyed = {article_key(url): reason for url, reason in failed.items()}
+        attempted = len(self.fetched_articles | set(keyed))
+        covered = attempted + stats.get_value("lianzhou/article/skipped_known", 0)
+        stats.set_value("lianzhou/article/covered", covered)
+        if not hasattr(store, "note_failures"):
+            return  # the fleet's store keeps no failure history
+        runs = self.crawler.settings.getint("LIANZHOU_LOST_AFTER_RUNS")
+        lost, gone = store.note_failures(
+            keyed, self.fetched_articles, self.run_id, runs
+        )
+        for entry in lost + gone:
+            entry["url"] = urls[entry["url"]]  # named by this run's URL
+        if lost:
+            stats.set_value("lianzhou/article/lost_urls", lost)
+        if gone:
+            stats.set_value("lianzhou/article/gone_urls", gone)
+
+    def state_unwritable(self, error: Exception) -> None:
+        """The state store failed to record an article whose line is written."""
+        stats = self.crawler.stats
+        if not stats.get_value("lianzhou/state/record_failed"):
+            logger.error(
+                "the state could not record an article (%s); this run is left "
+                "open, so the next run records the lines of its file first",
+                error,
+            )
+        stats.inc_value("lianzhou/state/record_failed")
 
     def finish(self, reason: str) -> None:
         """The run ended (after the feeds were closed): columns walked to their
@@ -212,9 +278,26 @@ class RunContext:
         at known articles, so they would never reach it); the store is closed."""
         if self.store is None:
             return
-        failed = self.crawler.stats.get_value("lianzhou/article/failed", 0)
-        clean = reason == "finished" and not failed
-        self.store.finish_run(self.run_id, self.walked_columns, clean)
+        store = self.store
+        stats = self.crawler.stats
+        failed = stats.get_value("lianzhou/article/failed", 0)
+        # An article whose line went unwritten is not recorded either: the
+        # column must be walked again for the next run to fetch it.
+        not_written = stats.get_value("lianzhou/items/not_written", 0)
+        # Lines written but not recorded: the run stays open, so that the next
+        # run records its file's lines first (StateStore.open_run).
+        unrecorded = stats.get_value("lianzhou/state/record_failed", 0)
+        clean = reason == "finished" and not (failed or not_written or unrecorded)
+        try:
+            self._carry_failures(store)
+        except sqlite3.Error as error:
+            logger.error("the state could not carry this run's failures: %s", error)
+        try:
+            store.finish_run(
+                self.run_id, self.walked_columns, clean, settled=not unrecorded
+            )
+        except sqlite3.Error as error:
+            logger.error("the state could not close this run: %s", error)
 
     # --- opening ----------------------------------------------------------------------
 
@@ -278,6 +361,16 @@ class RunContext:
         self.extraction.close()
         if restarts:
             self.crawler.stats.set_value("lianzhou/extraction/pool_restarts", restarts)
+
+
+def article_key(url: str) -> str:
+    """What identifies an article across runs before it is extracted: its URL's
+    path (the same when the site moves to another host or port).
+
+    >>> article_key("http://127.0.0.1:8000/zwgk/lzyw/content/post_1.html")
+    '/zwgk/lzyw/content/post_1.html'
+    """
+    return urlsplit(url).path
 
 
 def _extraction_pool(settings) -> ExtractionPool | None:

@@ -64,6 +64,10 @@ class StateLocked(RuntimeError):
     """Another run of the same spider holds the state."""
 
 
+class StateDamaged(RuntimeError):
+    """The state file fails SQLite's check (``PRAGMA quick_check``)."""
+
+
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -150,7 +154,12 @@ class StateStoreProtocol(Protocol):
     def count(self) -> int: ...
 
     def finish_run(
-        self, run_id: str, walked_columns: Iterable[str], clean: bool
+        self,
+        run_id: str,
+        walked_columns: Iterable[str],
+        clean: bool,
+        *,
+        settled: bool = True,
     ) -> None: ...
 
 
@@ -178,6 +187,7 @@ class StateStore:
         self._lock_file.write(f"pid {os.getpid()} since {now_utc()}\n")
         self._lock_file.flush()
         self.db = sqlite3.connect(self.path, isolation_level=None)
+        self._refuse_if_damaged()
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL, not FULL: a power cut may roll back the last commits, but each
         # article's line is already fsynced in its run's file and an unclosed run
@@ -185,6 +195,29 @@ class StateStore:
         # and a crawl saves an fsync per article.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+
+    def _refuse_if_damaged(self) -> None:
+        """Raise ``StateDamaged`` (and let go of the lock) if the file is damaged.
+
+        A damaged page otherwise surfaces mid-run, inside a callback whose
+        error is swallowed: every run then looks healthy and writes nothing."""
+        try:
+            rows = self.db.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as error:
+            rows = [(str(error),)]
+        problems = [row[0] for row in rows if row[0] != "ok"]
+        if problems:
+            self.close()
+            raise StateDamaged(
+                f"the state {self.path} is damaged ({problems[0]}); set it aside "
+                f"(mv {self.path} {self.path}.damaged) and rebuild it from the run "
+                f"files: scrapy rebuildstate {self.path.stem} output/{self.path.stem}/*.jsonl"
+            )
+
+    def rebuild_from(self, path: Path) -> int:
+        """Record every article of a run's output file (rebuilding a state that
+        was set aside); returns how many were recorded."""
+        return self._reconcile_file(Path(path), Path(path).stem)
 
     def close(self) -> None:
         self.db.close()
@@ -260,15 +293,25 @@ class StateStore:
         self.db.execute("UPDATE runs SET closed=1 WHERE run_id=?", (run_id,))
 
     def finish_run(
-        self, run_id: str, walked_columns: Iterable[str], clean: bool
+        self,
+        run_id: str,
+        walked_columns: Iterable[str],
+        clean: bool,
+        *,
+        settled: bool = True,
     ) -> None:
         """The run is over: after a clean one its walked columns are marked
         (a column reached by a run that lost an article must be walked again);
-        the run is closed either way, and the store is closed and unlocked."""
-        if clean:
-            self.mark_columns_walked(walked_columns, run_id)
-        self.close_run(run_id)
-        self.close()
+        the run is closed unless some of its written lines could not be recorded
+        (``settled=False``: the next run's ``open_run`` records them from its
+        file), and the store is closed and unlocked, whatever failed."""
+        try:
+            if clean:
+                self.mark_columns_walked(walked_columns, run_id)
+            if settled:
+                self.close_run(run_id)
+        finally:
+            self.close()
 
     def _reconcile_file(self, path: Path, run_id: str) -> int:
         recorded = 0
@@ -282,6 +325,55 @@ class StateStore:
                 )
                 recorded += 1
         return recorded
+
+    # --- articles that failed -----------------------------------------------
+
+    def _failures_table(self) -> None:
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS article_failures (
+                   url TEXT PRIMARY KEY, runs INTEGER NOT NULL, reason TEXT NOT NULL,
+                   run_id TEXT NOT NULL, gone INTEGER NOT NULL DEFAULT 0)"""
+        )
+
+    def is_gone(self, url: str) -> bool:
+        """True if ``url`` answered 404/410 in enough runs to count as deleted."""
+        self._failures_table()
+        row = self.db.execute(
+            "SELECT gone FROM article_failures WHERE url=?", (url,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def note_failures(
+        self, failed: dict[str, str], fetched: set[str], run_id: str, runs: int
+    ) -> tuple[list[dict], list[dict]]:
+        """Carry article failures across runs, by the URL the listing links.
+
+        ``failed``: URL -> reason of this run's failures; ``fetched``: URLs this
+        run downloaded (their count starts again). Returns ``(lost, gone)``:
+        articles failing in ``runs`` consecutive runs that tried them, and
+        those now recorded as gone (404 or 410 that many times), named once.
+        """
+        self._failures_table()
+        self.db.executemany(
+            "DELETE FROM article_failures WHERE url=?", [(url,) for url in fetched]
+        )
+        lost, gone = [], []
+        for url, reason in failed.items():
+            row = self.db.execute(
+                "SELECT runs FROM article_failures WHERE url=?", (url,)
+            ).fetchone()
+            count = (row[0] if row else 0) + 1
+            is_gone = count >= runs and reason in ("404", "410")
+            self.db.execute(
+                "INSERT OR REPLACE INTO article_failures VALUES (?, ?, ?, ?, ?)",
+                (url, count, reason, run_id, int(is_gone)),
+            )
+            entry = {"url": url, "reason": reason, "runs": count}
+            if is_gone:
+                gone.append(entry)
+            elif count >= runs:
+                lost.append(entry)
+        return lost, gone
 
     # --- columns ----------------------------------------------------------
 

@@ -47,7 +47,12 @@ class Fault:
     close the connection), ``truncate`` (send the first half of the page as if it
     were all of it), ``gbk_as_utf8`` (the page in GBK under a UTF-8 header, its
     meta saying gbk), ``loop`` (301 to itself), ``challenge`` (412 and the
-    "请稍候…" page), ``huge`` (a ``size``-byte body). ``times=None``: always.
+    "请稍候…" page), ``huge`` (a ``size``-byte body; ``announce=False``: with no
+    Content-Length), ``redirect`` (302 to ``location``, which may name another
+    host), ``chain`` (302 to the same path with ``?hop=n+1``, without end),
+    ``headers`` (``size`` bytes of response headers before the page).
+    ``times=None``: always. ``then``: what to do once ``times`` is spent (a 503,
+    then a redirect), instead of serving the page.
     """
 
     kind: str
@@ -55,6 +60,9 @@ class Fault:
     status: int = 500
     delay: float = 0.0
     size: int = 30 * 1024 * 1024
+    location: str = ""
+    announce: bool = True
+    then: Fault | None = None
     served: int = 0
 
     def active(self) -> bool:
@@ -84,6 +92,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         fault = self.site.faults.get(self.path.split("?", 1)[0])
+        while fault is not None and not fault.active() and fault.then is not None:
+            fault = fault.then
         if fault is not None and fault.active():
             with self.lock:
                 fault.served += 1
@@ -161,10 +171,37 @@ class _Handler(SimpleHTTPRequestHandler):
             return None
         if fault.kind == "challenge":
             return self._send(412, CHALLENGE_PAGE, html)
+        if fault.kind in ("redirect", "chain"):
+            location = fault.location
+            if fault.kind == "chain":
+                path, _, query = self.path.partition("?hop=")
+                location = f"{path}?hop={int(query or 0) + 1}"
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if fault.kind == "headers":
+            page = self._page_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", html)
+            self.send_header("Content-Length", str(len(page)))
+            self.flush_headers()  # the status line first, then the filler
+            try:
+                line = b"X-Filler: " + b"x" * 90 + b"\r\n"
+                for _ in range(fault.size // len(line)):
+                    self.wfile.write(line)
+                self.end_headers()
+                self.wfile.write(page)
+            except OSError:
+                pass  # the client gave up on the headers, as it should
+            self.close_connection = True
+            return None
         if fault.kind == "huge":
             self.send_response(200)
             self.send_header("Content-Type", html)
-            self.send_header("Content-Length", str(fault.size))
+            if fault.announce:
+                self.send_header("Content-Length", str(fault.size))
             self.end_headers()
             try:
                 chunk = b" " * 65536

@@ -61,10 +61,12 @@ def test_both_stores_satisfy_the_protocol(sqlite_store):
         # protocol's arguments too.
         for name in _protocol_methods():
             wanted = inspect.signature(getattr(StateStoreProtocol, name))
-            arguments = [p for p in wanted.parameters if p != "self"]
+            params = [p for p in wanted.parameters.values() if p.name != "self"]
+            positional = [p.name for p in params if p.kind != p.KEYWORD_ONLY]
+            keywords = {p.name: p.name for p in params if p.kind == p.KEYWORD_ONLY}
             got = inspect.signature(getattr(store, name))
-            got.bind(*arguments)  # positionally, as the callers pass them
-            got.bind(**{a: a for a in arguments})  # and by name
+            got.bind(*positional, **keywords)  # as the callers pass them
+            got.bind(**{p.name: p.name for p in params})  # and all by name
     # And nothing imitates the other with no-ops any more.
     assert not hasattr(stores[1], "mark_columns_walked")
     assert not hasattr(stores[1], "close_run")
@@ -137,3 +139,13 @@ def test_redis_finish_run_after_a_failure_leaves_columns_unwalked(tmp_path, redi
         assert not store.column_walked("http://h/a/")
     finally:
         fleet.leave()
+
+
+def test_sqlite_finish_run_unsettled_leaves_the_run_open_for_the_next(
+    tmp_path, sqlite_store
+):
+    # Lines were written that the store could not record: the next run's
+    # open_run must find this run open and record them from its file.
+    sqlite_store.open_run("r1", [str(tmp_path / "r1.jsonl")])
+    sqlite_store.finish_run("r1", {"http://h/a/"}, clean=False, settled=False)
+    assert _runs(sqlite_store.path) == {"r1": 0}

@@ -1,33 +1,92 @@
-"""``scrapy crawl`` that exits non-zero when the run was unhealthy.
+"""``scrapy crawl`` that exits 0 only when the run was healthy and its report written.
 
 Exit statuses (documented in the README):
-  0  the run was healthy (finding nothing new is healthy);
-  1  the run could not start: bad arguments, or the state is locked by another run;
+  0  the run was healthy (finding nothing new is healthy) and its report written;
+  1  the run could not start: bad arguments, a state locked by another run or
+     damaged, Redis not answering (one line says why);
   3  the run finished unhealthy: blocked, listings without articles, field
      coverage under its floors, too many errors, or an unexpected finish reason
-     (the reasons are in the log and in the run report).
+     (the reasons are in the log and in the run report);
+  4  no verdict: the run report could not be written, or the run was stopped
+     before it could judge itself (a forced shutdown).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+logger = logging.getLogger(__name__)
+
+COULD_NOT_START = 1
 UNHEALTHY = 3
+NO_VERDICT = 4
 
 
 class Command(ScrapyCrawl):
     def short_desc(self) -> str:
-        return "Run a spider; exit 3 when the run report says it was unhealthy"
+        return "Run a spider; exit 0 only when its report says it was healthy"
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        start_errors: list[BaseException] = []
+        _keep_start_error(
+            self.crawler_process.crawl(crawler, **opts.spargs), start_errors
+        )
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif crawler.stats.get_value("lianzhou/healthy") is False:
-            self.exitcode = UNHEALTHY
+        for error in start_errors:
+            # One line, not asyncio's 20-line traceback: these are the
+            # operator's to fix (an argument, a lock, a server), not bugs.
+            logger.error("lianzhou: could not start: %s", error)
+            logger.debug("start-up error", exc_info=error)
+        if self.crawler_process.bootstrap_failed or start_errors:
+            self.exitcode = COULD_NOT_START
+            return
+        self.exitcode = exit_status(
+            crawler.stats.get_stats(),
+            bool(crawler.settings.get("LIANZHOU_REPORT_URI")),
+        )
+
+
+def exit_status(stats: dict, report_expected: bool) -> int:
+    """The exit status of a crawl that started, from its stats (module docstring).
+
+    >>> exit_status({"lianzhou/healthy": True, "lianzhou/report_written": True}, True)
+    0
+    >>> exit_status({}, True)  # stopped before its monitors ran
+    4
+    >>> exit_status({"lianzhou/healthy": True}, True)  # the report was not written
+    4
+    >>> exit_status({"lianzhou/healthy": False, "lianzhou/report_written": True}, True)
+    3
+    """
+    healthy = stats.get("lianzhou/healthy")
+    if healthy is None or (
+        report_expected and not stats.get("lianzhou/report_written")
+    ):
+        return NO_VERDICT
+    return 0 if healthy else UNHEALTHY
+
+
+def _keep_start_error(started, errors: list) -> None:
+    """Collect the exception a crawl's start raised (an asyncio task under the
+    asyncio reactor, else a Deferred), so that it is not logged as a traceback."""
+    if isinstance(started, asyncio.Future):
+
+        def done(task: asyncio.Future) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                errors.append(task.exception())
+
+        started.add_done_callback(done)
+    elif started is not None and hasattr(started, "addErrback"):
+
+        def failed(failure):
+            errors.append(failure.value)
+
+        started.addErrback(failed)

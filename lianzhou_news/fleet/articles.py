@@ -202,13 +202,17 @@ class RedisStateStore:
             self.fleet.lost(self.crawler, error)
             return False
 
-    def finish_run(self, run_id, walked_columns, clean: bool) -> None:
+    def finish_run(
+        self, run_id, walked_columns, clean: bool, *, settled: bool = True
+    ) -> None:
         """This worker's part of the run is over: note the columns it walked,
         fleet-wide. They are marked walked when the fleet run ends with no
         failed or held article anywhere (``RunEnd.finish``); ``clean`` is not
         this worker's to decide for the fleet (its failed articles were counted
         as they happened, ``RunEnd.note_failure``), so a worker stopped early
-        does not keep the others' clean run from counting."""
+        does not keep the others' clean run from counting. ``settled`` is not
+        needed here: an unrecorded line keeps its reservation, which this
+        worker's next start settles from its file (``Fleet.recover``)."""
         if self.fleet.unavailable or not walked_columns:
             return
         try:

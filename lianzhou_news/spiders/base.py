@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from ..extract import SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
-from ..report import failure_reason, name_in_report
+from ..report import failure_reason, first_url, name_in_report
 from ..run import RunContext, configure_settings
 from ..schemes import GUANGDONG_PLATFORM, UrlScheme
 
@@ -30,6 +30,10 @@ def parse_start_urls(value: str) -> list[str]:
     Traceback (most recent call last):
     ...
     ValueError: start_urls: 'www.lianzhou.gov.cn/zwgk/' is not an http(s) URL (did you mean 'https://www.lianzhou.gov.cn/zwgk/'?)
+    >>> parse_start_urls("file:///etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ValueError: start_urls: 'file:///etc/passwd' is not an http(s) URL
     """
     urls = [url.strip() for url in value.split(",") if url.strip()]
     if not urls:
@@ -37,9 +41,9 @@ def parse_start_urls(value: str) -> list[str]:
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"start_urls: {url!r} is not an http(s) URL (did you mean 'https://{url}'?)"
-            )
+            # Suggest https:// only for a URL written without any scheme.
+            hint = "" if "://" in url else f" (did you mean 'https://{url}'?)"
+            raise ValueError(f"start_urls: {url!r} is not an http(s) URL{hint}")
     return urls
 
 
@@ -142,7 +146,7 @@ class PlatformNewsSpider(scrapy.Spider):
         name_in_report(
             stats,
             "lianzhou/listing/failed_urls",
-            failure.request.url,
+            first_url(failure.request),
             failure_reason(failure),
             limit=200,
         )
@@ -255,12 +259,18 @@ class PlatformNewsSpider(scrapy.Spider):
             # robots.txt or the offsite filter said no: a decision, not a failure.
             stats.inc_value("lianzhou/article/not_allowed")
             return
-        self._count_article_failure(failure.request.url, reason)
+        # Named under the article's URL, not the hop where a redirect failed.
+        url = first_url(failure.request)
+        if reason in ("404", "410") and self.run.is_gone(url):
+            # Deleted, as earlier runs saw: named once then, quiet since.
+            stats.inc_value("lianzhou/article/gone")
+            return
+        self._count_article_failure(url, reason)
 
     def _count_article_failure(self, url: str, reason: str) -> None:
         """Counted, named in the report, and the run is not trusted as complete."""
         stats = self.crawler.stats
         stats.inc_value("lianzhou/article/failed")
         stats.inc_value(f"lianzhou/article/failed/{reason}")
-        self.run.article_failed()
+        self.run.article_failed(url, reason)
         name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
