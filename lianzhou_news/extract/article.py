@@ -35,7 +35,12 @@ from ..items import FIELD_DEFAULTS, SCHEMA_VERSION, ArticleItem
 from ..loaders import ArticleLoader
 from ..schemes import GUANGDONG_PLATFORM, UrlScheme
 from ..text.cleaning import clean_text
-from ..text.credits import merge_credits, parse_credit_line, split_caption_credit
+from ..text.credits import (
+    bound_credit_line,
+    merge_credits,
+    parse_credit_line,
+    split_caption_credit,
+)
 from ..text.dates import (
     Timestamp,
     find_date,
@@ -293,7 +298,14 @@ class _Body:
     images: list[dict] = field(default_factory=list)
     credits: dict[str, list[str]] = field(default_factory=dict)
     credits_raw: list[str] = field(default_factory=list)
+    credits_cut: bool = False  # a credit line too long to keep whole
     source: str | None = None  # from an attribution line inside the body
+
+    def add_credit_line(self, line: str, credit: dict[str, list[str]]) -> None:
+        merge_credits(self.credits, credit)
+        raw, cut = bound_credit_line(line)
+        self.credits_raw.append(raw)
+        self.credits_cut = self.credits_cut or cut
 
 
 def _read_body(
@@ -329,8 +341,7 @@ def _read_body(
                 continue
         credit = parse_credit_line(line)
         if credit is not None:
-            merge_credits(body.credits, credit)
-            body.credits_raw.append(line)
+            body.add_credit_line(line, credit)
             continue
         if ended:
             continue  # the attribution line after "- THE END -"
@@ -347,8 +358,7 @@ def _read_body(
         credit = parse_credit_line(block.text)
         if credit is None:
             break
-        merge_credits(body.credits, credit)
-        body.credits_raw.append(block.text)
+        body.add_credit_line(block.text, credit)
     return _finish_body(body, source, site)
 
 
@@ -557,6 +567,8 @@ def extract_article(
         item.setdefault(name, None)
     item["lang"] = detect_script(f"{item.get('title') or ''}{item.get('body') or ''}")
     item["quality"] = _quality_flags(item, response)
+    if body.credits_cut:
+        item["quality"].append("credits:truncated")
     _drop_replacement_characters(item)
     return item
 
