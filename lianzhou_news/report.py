@@ -96,7 +96,10 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "truncated": stats.get("lianzhou/errors/truncated", 0),
         "oversize": stats.get("lianzhou/article/failed/oversize", 0),
         "redirect_loop": stats.get("lianzhou/article/failed/redirect loop", 0),
-        "parse": _sum(stats, "spider_exceptions/"),
+        # Raised out of a callback, or caught there and named (a page the
+        # extractor could not read).
+        "parse": _sum(stats, "spider_exceptions/")
+        + stats.get("lianzhou/errors/parse", 0),
     }
     return {
         "run_id": run_id,
@@ -132,6 +135,7 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "errors": errors,
         "failed_articles": stats.get("lianzhou/article/failed_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
+        "columns_stopped_early": stats.get("lianzhou/listing/stopped_early_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
         "fleet": {
             "run": stats.get("lianzhou/fleet/run"),
