@@ -130,7 +130,10 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         ),
         "off_host_redirect": stats.get("lianzhou/errors/off_host_redirect", 0),
         "headers_too_large": stats.get("lianzhou/errors/headers_too_large", 0),
-        "parse": _sum(stats, "spider_exceptions/"),
+        # Raised out of a callback, or caught there and named (a page the
+        # extractor could not read).
+        "parse": _sum(stats, "spider_exceptions/")
+        + stats.get("lianzhou/errors/parse", 0),
     }
     return {
         "run_id": run_id,
@@ -174,6 +177,7 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
         "lost_articles": stats.get("lianzhou/article/lost_urls", []),
         "gone_articles": stats.get("lianzhou/article/gone_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
+        "columns_stopped_early": stats.get("lianzhou/listing/stopped_early_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
         "fleet": {
             "run": stats.get("lianzhou/fleet/run"),

@@ -16,7 +16,8 @@ What it owns, and when:
   interrupted runs reconciled), or with ``REDIS_URL`` the fleet membership and
   its ``RedisStateStore``; the extraction pool when ``LIANZHOU_EXTRACT_PROCESSES``
   asks for one;
-* during the run: the columns whose last listing page was read, article
+* during the run: the columns whose last listing page was read, the article
+  ids each column's pages listed (a walk that brings nothing new stops), article
   failures, and whether a feed line failed to be written;
 * at the end (``finish``, called by ``extensions.StateRecorder`` after the feed
   is closed): columns marked walked when the run finished cleanly, the store
@@ -144,6 +145,8 @@ class RunContext:
         self.run_id: str = run_id or ""
         #: Columns whose last listing page this run reached.
         self.walked_columns: set[str] = set()
+        #: Article ids listed so far in this run, by column (``listed_in_column``).
+        self.listed: dict[str, set[str]] = {}
         #: The cross-run state (``state.StateStore`` or the fleet's
         #: ``RedisStateStore``), or None when ``LIANZHOU_STATE_DIR`` is "".
         self.store = None
@@ -209,6 +212,14 @@ class RunContext:
         if self.fleet is not None and not self.fleet.unavailable:
             # Fleet-wide: whichever worker ends the run marks it walked.
             self.fleet.note_walked([column])
+
+    def listed_in_column(self, column: str, article_ids: list[str]) -> int:
+        """A listing page of ``column`` lists ``article_ids``: how many of them
+        no earlier page of it listed in this run (per worker in a fleet)."""
+        listed = self.listed.setdefault(column, set())
+        before = len(listed)
+        listed.update(article_ids)
+        return len(listed) - before
 
     def article_failed(self, url: str | None = None, reason: str | None = None) -> None:
         """An article could not be fetched or extracted in this run."""

@@ -70,6 +70,11 @@ def url_hash_id(url: str) -> str:
     return "url_" + hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
 
 
+#: The most digits a page number may have: a longer one is no page number
+#: (and ``int()`` raises ValueError past 4,300 digits).
+PAGE_DIGITS_MAX = 9
+
+
 class UrlScheme(ABC):
     """How one CMS family lays out article and listing URLs."""
 
@@ -149,13 +154,19 @@ class GuangdongPlatform(UrlScheme):
     True
     >>> scheme.column("http://h:8000/mirror/zwgk/lzyw/index_5.html")
     '/mirror/zwgk/lzyw/index.html'
+    >>> scheme.pager_page("http://h/zwgk/lzyw/index_" + "9" * 5000 + ".html", "http://h/zwgk/lzyw/") is None
+    True
     >>> scheme.article_path("/zwgk/lzyw/", "1690495")
     '/zwgk/lzyw/content/post_1690495.html'
     """
 
     _ARTICLE_RE = re.compile(r"/content/post_(\d+)\.html$")
-    _PAGE_FILE_RE = re.compile(r"(?:^|/)index(?:_(\d+))?\.html?$")
-    _PAGE_PREFIX = "index_"
+    # ASCII digits, at most PAGE_DIGITS_MAX of them: int() refuses more than
+    # 4,300 digits (ValueError), and no column has a billion pages.
+    _PAGE_FILE_RE = re.compile(
+        rf"(?:^|/)index(?:_([0-9]{{1,{PAGE_DIGITS_MAX}}}))?\.html?$"
+    )
+    _PAGE_NAME_RE = re.compile(rf"index_([0-9]{{1,{PAGE_DIGITS_MAX}}})\.html")
 
     def article_id(self, url: str) -> str | None:
         match = self._ARTICLE_RE.search(urlsplit(url).path)
@@ -168,11 +179,8 @@ class GuangdongPlatform(UrlScheme):
 
     def page_number(self, url: str) -> int:
         name = urlsplit(url).path.rsplit("/", 1)[-1]
-        if name.startswith(self._PAGE_PREFIX) and name.endswith(".html"):
-            digits = name[len(self._PAGE_PREFIX) : -len(".html")]
-            if digits.isdigit():
-                return int(digits)
-        return 1
+        match = self._PAGE_NAME_RE.fullmatch(name)
+        return int(match.group(1)) if match else 1
 
     def pager_page(self, link: str, listing_url: str) -> int | None:
         path = urlsplit(link).path

@@ -98,6 +98,13 @@ LIANZHOU_REVISIT_PAGES = 2
 # (days), so that edits are caught within a day. Older pages are read only
 # while they list articles not yet stored.
 LIANZHOU_REFETCH_AFTER_DAYS = 1.0
+# A column's walk stops by itself, named in the run report and not marked
+# walked: after this many listing pages in a row that list no article not
+# already listed on an earlier page in this run (the same articles on every
+# page, forever), and at this page of the column (a totalPage of millions, or
+# a "next" link that never ends). 0 turns a limit off.
+LIANZHOU_COLUMN_STALE_PAGES = 3
+LIANZHOU_COLUMN_MAX_PAGES = 1000
 # Every line is written whole and fsynced before the article is recorded.
 FEED_STORAGES = {
     "": "lianzhou_news.feedstorage.DurableFileFeedStorage",

@@ -14,7 +14,7 @@ import io
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,6 +78,10 @@ class LocalSite:
     blocked: str | None = None
     #: path -> Fault, for the fault-injection tests.
     faults: dict[str, Fault] = field(default_factory=dict)
+    #: path prefix -> page maker: any path under the prefix is answered with
+    #: what the maker returns for it (HTML bytes; None: 404). A hostile site
+    #: without end: a pager that goes on for ever, a page made on request.
+    pages: dict[str, Callable[[str], bytes | None]] = field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
@@ -98,6 +102,14 @@ class _Handler(SimpleHTTPRequestHandler):
             with self.lock:
                 fault.served += 1
             return self._fault(fault)
+        path = self.path.split("?", 1)[0]
+        for prefix, make in self.site.pages.items():
+            if path.startswith(prefix):
+                page = make(path)
+                if page is None:
+                    self.send_error(404)
+                    return None
+                return self._send(200, page, "text/html; charset=utf-8")
         if self.site.blocked:
             self.send_response(412 if self.site.blocked == "412" else 200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -225,11 +237,14 @@ def serve(
     port: int = 0,
     blocked: str | None = None,
     faults: dict[str, Fault] | None = None,
+    pages: dict[str, Callable[[str], bytes | None]] | None = None,
 ) -> Iterator[LocalSite]:
     """Serve ``directory`` on 127.0.0.1 (a free port unless given) until the block ends.
 
     ``blocked="412"`` or ``"challenge"`` makes it answer like a portal that blocks
-    scripted clients, with the "请稍候…" JavaScript page.
+    scripted clients, with the "请稍候…" JavaScript page. ``faults`` maps a path
+    to its ``Fault``; ``pages`` maps a path prefix to a function making the page
+    for any path under it (a site without end, made on request).
     """
     handler = partial(type("Handler", (_Handler,), {}), directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -239,6 +254,7 @@ def serve(
         f"localhost:{bound}",
         blocked=blocked,
         faults=faults or {},
+        pages=pages or {},
     )
     handler.func.site = site
     handler.func.lock = threading.Lock()

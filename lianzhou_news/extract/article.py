@@ -38,6 +38,7 @@ from ..loaders import ArticleLoader
 from ..schemes import GUANGDONG_PLATFORM, UrlScheme
 from ..text.cleaning import clean_text
 from ..text.credits import (
+    bound_credit_line,
     head_credits,
     merge_credits,
     read_credit_line,
@@ -346,7 +347,14 @@ class _Body:
     images: list[dict] = field(default_factory=list)
     credits: dict[str, list[str]] = field(default_factory=dict)
     credits_raw: list[str] = field(default_factory=list)
+    credits_cut: bool = False  # a credit line too long to keep whole
     source: str | None = None  # from an attribution line inside the body
+
+    def add_credit_line(self, line: str, credit: dict[str, list[str]]) -> None:
+        merge_credits(self.credits, credit)
+        raw, cut = bound_credit_line(line)
+        self.credits_raw.append(raw)
+        self.credits_cut = self.credits_cut or cut
 
 
 def _read_body(
@@ -382,8 +390,7 @@ def _read_body(
                 continue
         credit = read_credit_line(line)
         if credit is not None:
-            merge_credits(body.credits, credit)
-            body.credits_raw.append(line)
+            body.add_credit_line(line, credit)
             continue
         if _is_attachment_link(block, line):
             continue  # "《…措施》" linking a PDF: an attachment, not text
@@ -402,8 +409,7 @@ def _read_body(
         credit = read_credit_line(block.text)
         if credit is None:
             break
-        merge_credits(body.credits, credit)
-        body.credits_raw.append(block.text)
+        body.add_credit_line(block.text, credit)
     return _finish_body(body, source, site)
 
 
@@ -655,6 +661,8 @@ def extract_article(
     if timestamp is None and _prints_yearless_date(info_text):
         flags = ["timestamp:no_year" if f == "timestamp:missing" else f for f in flags]
     item["quality"].extend(flags)
+    if body.credits_cut:
+        item["quality"].append("credits:truncated")
     _drop_replacement_characters(item)
     return item
 

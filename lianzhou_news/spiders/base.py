@@ -151,30 +151,60 @@ class PlatformNewsSpider(scrapy.Spider):
             limit=200,
         )
 
-    def parse_listing(self, response: Response):
+    def parse_listing(self, response: Response, stale_pages: int = 0):
+        """Follow a listing page's articles and, while the column goes on, its next page.
+
+        ``stale_pages``: the pages in a row before this one that listed no
+        article this run had not seen listed in the column already. The walk
+        stops early, named in the report, after ``LIANZHOU_COLUMN_STALE_PAGES``
+        such pages (the same articles on every page, forever) or at page
+        ``LIANZHOU_COLUMN_MAX_PAGES`` (a pager that never ends); such a column
+        is not marked walked.
+        """
         stats = self.crawler.stats
         stats.inc_value("lianzhou/listing/pages")
         if not isinstance(response, TextResponse):
             stats.inc_value("lianzhou/listing/not_html")
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
-        listing = extract_listing(response, scheme=self.url_scheme)
+        try:
+            listing = extract_listing(response, scheme=self.url_scheme)
+            page = self.url_scheme.page_number(response.url)
+            # A column is known by its path: the same on a mirror or another port.
+            column = self.url_scheme.column(response.url)
+        except Exception as error:  # a page the extractor cannot read: a named failure
+            self._count_parse_failure(error, response.url)
+            stats.inc_value("lianzhou/listing/failed")
+            name_in_report(
+                stats,
+                "lianzhou/listing/failed_urls",
+                response.url,
+                _parse_error(error),
+                limit=200,
+            )
+            return
         if not listing.entries:
             # The column has ended (or its markup changed): never page past it.
             stats.inc_value("lianzhou/listing/empty")
             self.logger.warning("no article links on listing page %s", response.url)
             return
         stats.inc_value("lianzhou/listing/links", len(listing.entries))
-        page = self.url_scheme.page_number(response.url)
-        # A column is known by its path: the same on a mirror or another port.
-        column = self.url_scheme.column(response.url)
         pages_read = stats.get_value(f"lianzhou/column{column}/pages_read", 0)
         settings = self.crawler.settings
         revisit_pages = settings.getint("LIANZHOU_REVISIT_PAGES")
         refetch_after = timedelta(days=settings.getfloat("LIANZHOU_REFETCH_AFTER_DAYS"))
         store = self.run.store
         unknown_here = False
+        crawler = self.crawler
         for entry in listing.entries:
+            if crawler.engine is not None and not crawler.crawling:
+                # Stopping (SIGINT, SIGTERM): the run ends without queueing
+                # the rest of a listing (50,000 links are 20 s of requests).
+                # The page itself is queued again, so that a resumed JOBDIR
+                # job reads it again; the links queued already are filtered
+                # there as seen.
+                yield response.request.replace(dont_filter=True)
+                return
             known = store.known(entry.article_id) if store else None
             unknown_here = unknown_here or known is None
             if (
@@ -209,16 +239,33 @@ class PlatformNewsSpider(scrapy.Spider):
                 # Every page of this column was read in this run: its links
                 # can be held against what its pager declared.
                 stats.set_value(f"lianzhou/column{column}/walked_whole", True)
-        elif (
+            return
+        new_here = self.run.listed_in_column(
+            column, [entry.article_id for entry in listing.entries]
+        )
+        stale_pages = 0 if new_here else stale_pages + 1
+        if not (
             self.full
             or store is None
             or not store.column_walked(column)
             or unknown_here
             or next_page <= revisit_pages
         ):
-            yield self._listing_request(
-                self.url_scheme.listing_page_url(response.url, next_page)
+            return  # an incremental run stops at pages it knows
+        stop = _stop_reason(settings, next_page, stale_pages)
+        if stop:
+            # A pager without end: stopped, named, and the column not marked walked.
+            stats.inc_value("lianzhou/listing/stopped_early")
+            name_in_report(
+                stats, "lianzhou/listing/stopped_early_urls", response.url, stop, 200
             )
+            self.logger.warning("column %s stopped early: %s", column, stop)
+            return
+        request = self._listing_request(
+            self.url_scheme.listing_page_url(response.url, next_page)
+        )
+        request.cb_kwargs["stale_pages"] = stale_pages
+        yield request
 
     async def parse_article(
         self,
@@ -240,15 +287,21 @@ class PlatformNewsSpider(scrapy.Spider):
             "scheme": self.url_scheme,
         }
         pool = self.run.extraction
-        if pool is None:
-            item = extract_article(response, **options)
-        else:
-            try:
+        try:
+            if pool is None:
+                item = extract_article(response, **options)
+            else:
                 item = await pool.extract(response, **options)
-            except ExtractionWorkerLost:
-                self._count_article_failure(response.url, "extraction worker lost")
-                return
-            self.crawler.stats.inc_value("lianzhou/extraction/in_workers")
+                self.crawler.stats.inc_value("lianzhou/extraction/in_workers")
+        except ExtractionWorkerLost:
+            self._count_article_failure(response.url, "extraction worker lost")
+            return
+        except Exception as error:
+            # A page the extractor cannot read is a lost article like any
+            # other: named, and (the run not clean) fetched again next run.
+            self._count_parse_failure(error, response.url)
+            self._count_article_failure(response.url, _parse_error(error))
+            return
         yield item
 
     def article_failed(self, failure):
@@ -267,6 +320,12 @@ class PlatformNewsSpider(scrapy.Spider):
             return
         self._count_article_failure(url, reason)
 
+    def _count_parse_failure(self, error: Exception, url: str) -> None:
+        self.crawler.stats.inc_value("lianzhou/errors/parse")
+        self.logger.error(
+            "could not extract %s: %s", url, _parse_error(error), exc_info=error
+        )
+
     def _count_article_failure(self, url: str, reason: str) -> None:
         """Counted, named in the report, and the run is not trusted as complete."""
         stats = self.crawler.stats
@@ -274,3 +333,22 @@ class PlatformNewsSpider(scrapy.Spider):
         stats.inc_value(f"lianzhou/article/failed/{reason}")
         self.run.article_failed(url, reason)
         name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
+
+
+def _parse_error(error: Exception) -> str:
+    """The report's reason for a page the extractor raised on."""
+    return f"parse error: {type(error).__name__}"
+
+
+def _stop_reason(settings, next_page: int, stale_pages: int) -> str | None:
+    """Why a column's walk must stop before ``next_page``, or None."""
+    stale_max = settings.getint("LIANZHOU_COLUMN_STALE_PAGES")
+    if stale_max and stale_pages >= stale_max:
+        return (
+            f"{stale_pages} pages in a row listed nothing new "
+            f"(LIANZHOU_COLUMN_STALE_PAGES={stale_max})"
+        )
+    max_pages = settings.getint("LIANZHOU_COLUMN_MAX_PAGES")
+    if max_pages and next_page > max_pages:
+        return f"page cap reached (LIANZHOU_COLUMN_MAX_PAGES={max_pages})"
+    return None

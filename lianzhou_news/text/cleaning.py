@@ -20,7 +20,15 @@ _PINYIN_RE = re.compile(
 # Spaces that CMS editors use for indentation or that HTML entities leave:
 # NBSP, ideographic space, the en/em/thin spaces, zero-width characters, BOM.
 _SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Control characters (C0 and C1, but not those Python counts as whitespace,
+# which become a space) and the bidi controls (LRM, RLM, ALM, the embeddings,
+# overrides and isolates): they show nothing, and U+202E turns what follows
+# round on screen, so a headline could read other than it is stored.
+_INVISIBLE_RE = re.compile(
+    r"[\u200b-\u200d\u2060\ufeff\u00ad"
+    r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+    r"\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def strip_pinyin(text: str) -> str:
@@ -42,13 +50,15 @@ def clean_text(text: str | None) -> str:
     """Normalise one line of page text without changing its script or punctuation.
 
     Pinyin annotations go, every run of whitespace (NBSP and ideographic space
-    included) becomes one ASCII space, invisible characters are removed and the
-    ends are stripped. Full-width punctuation is kept: it is what was published.
+    included) becomes one ASCII space, invisible characters (zero-width,
+    control and bidi-control characters) are removed and the ends are stripped. Full-width punctuation is kept: it is what was published.
 
     >>> clean_text("\\u3000\\u3000 3月20日,連州市用一整天的時(shí)間 ")
     '3月20日,連州市用一整天的時間'
     >>> clean_text("连州市\\u00a0\\u00a0宣传\\u200b部")
     '连州市 宣传部'
+    >>> clean_text("连州\u202e市\x07召开")
+    '连州市召开'
     >>> clean_text(None)
     ''
     """

@@ -85,6 +85,14 @@ _STAFF_CODE_RE = re.compile(r"_[A-Z]{1,4}\d{2,6}$")
 _STAFF_ONLY_RE = re.compile(r"^[A-Z]{1,4}\d{2,6}$")
 
 
+#: Names kept per role from one credit line; a line that credits more is cut
+#: (a list of 10,000 names is no byline) and its item flagged ``credits:truncated``.
+CREDIT_NAMES_MAX = 100
+#: Characters of a credit line kept in ``credits_raw``; a longer one is cut,
+#: ending in "…". Any line past CREDIT_NAMES_MAX names is longer than this.
+CREDIT_RAW_MAX = 200
+
+
 def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     """Parse a whole line of credits into role -> names, or None if it is not one.
 
@@ -111,11 +119,20 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
     True
     >>> parse_credit_line("文 化活动") is None
     True
+
+    A line of any length counts, in time linear in it, but only its first
+    ``CREDIT_NAMES_MAX`` names per role are kept (``bound_credit_line`` cuts
+    its printed form):
+
+    >>> len(parse_credit_line("记者：" + " ".join(["黄滢"] * 10 + ["袁安杰"] * 500))["reporter"])
+    2
+    >>> len(parse_credit_line("记者：" + " ".join(f"黄{chr(0x4e00 + n)}" for n in range(500)))["reporter"])
+    100
     """
     if line[:1] in "（(" and line[-1:] in "）)":
         line = line[1:-1].strip()  # "（责任编辑： HN666）"
     matches = list(_CREDIT_LABEL_RE.finditer(line))
-    if not matches or matches[0].start() != 0 or len(line) > 120:
+    if not matches or matches[0].start() != 0:
         return None
     credits: dict[str, list[str]] = {}
     for index, match in enumerate(matches):
@@ -130,7 +147,23 @@ def parse_credit_line(line: str) -> dict[str, list[str]] | None:
         if not all(_NAME_RE.match(n) for n in names):
             return None
         merge_credits(credits, dict.fromkeys(ROLE_LABELS[label], names))
+    for names in credits.values():
+        del names[CREDIT_NAMES_MAX:]
     return credits
+
+
+def bound_credit_line(line: str) -> tuple[str, bool]:
+    """A credit line as kept in ``credits_raw``, and whether it had to be cut.
+
+    >>> bound_credit_line("记者：黄滢")
+    ('记者：黄滢', False)
+    >>> raw, cut = bound_credit_line("记者：" + "黄滢 " * 100)
+    >>> len(raw), raw[-1], cut
+    (200, '…', True)
+    """
+    if len(line) <= CREDIT_RAW_MAX:
+        return line, False
+    return line[: CREDIT_RAW_MAX - 1] + "…", True
 
 
 # A photo caption that ends with its photographer: "……现场。黄滢 摄", "(王五 摄)".
@@ -139,6 +172,9 @@ _CAPTION_CREDIT_RE = re.compile(
     rf"[（(]\s*{_CAPTION_NAMES}\s*[/／]?\s*(?:摄|攝)\s*[)）]$"
     rf"|(?:^|(?<=[\s。.！!？?）)])){_CAPTION_NAMES.replace('names', 'names2')}\s*[/／]?\s*(?:摄|攝)$"
 )
+
+
+_CAPTION_WINDOW = 80
 
 
 def split_caption_credit(line: str) -> tuple[str, list[str], str | None]:
@@ -153,7 +189,9 @@ def split_caption_credit(line: str) -> tuple[str, list[str], str | None]:
     >>> split_caption_credit("会议现场。")
     ('会议现场。', [], None)
     """
-    match = _CAPTION_CREDIT_RE.search(line)
+    # Only the line's end is searched: the credit closes it, and the pattern's
+    # runs of names made a long line cost quadratic time.
+    match = _CAPTION_CREDIT_RE.search(line, max(0, len(line) - _CAPTION_WINDOW))
     if not match:
         return line, [], None
     names = match.group("names") or match.group("names2")
