@@ -32,7 +32,7 @@ class ValidationPipeline:
     rejects file (``LIANZHOU_REJECTS_URI``, next to the output), one JSON object
     per line. A page without a title, a body or a timestamp ends there.
 
-    Also counts, per field, how many items lack a value
+    Also counts, per field, how many emitted items lack a value
     (``lianzhou/field/<name>/missing``), so a template change that silently
     loses a field shows in the stats instead of in an analyst's notebook, and
     every damage flag (``lianzhou/quality/body:mojibake``).
@@ -48,15 +48,21 @@ class ValidationPipeline:
     def from_crawler(cls, crawler):
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         return pipeline
+
+    def item_scraped(self, item, response=None, spider=None):
+        """Count the missing fields and quality flags of an item that was
+        emitted: a duplicate or an unchanged article dropped after validation
+        is not in the file, so it is not counted either."""
+        for name in _COUNTED_AS_MISSING:
+            if item.get(name) in (None, "", [], {}):
+                self.stats.inc_value(f"lianzhou/field/{name}/missing")
+        for flag in item.get("quality") or ():
+            self.stats.inc_value(f"lianzhou/quality/{flag}")
 
     def process_item(self, item):
         data = dict(item)  # a shallow copy: the values are plain JSON types
-        for name in _COUNTED_AS_MISSING:
-            if data.get(name) in (None, "", [], {}):
-                self.stats.inc_value(f"lianzhou/field/{name}/missing")
-        for flag in data.get("quality") or ():
-            self.stats.inc_value(f"lianzhou/quality/{flag}")
         errors = schema_errors(data)
         if errors:
             self.stats.inc_value("lianzhou/items/dropped/invalid")

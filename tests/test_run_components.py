@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
@@ -25,7 +26,11 @@ from lianzhou_news import settings as project
 from lianzhou_news.extensions import RunSummary, StateRecorder
 from lianzhou_news.feedstorage import DurableFileFeedStorage
 from lianzhou_news.items import ArticleItem
-from lianzhou_news.pipelines import ChangeTrackingPipeline, ValidationPipeline
+from lianzhou_news.pipelines import (
+    ChangeTrackingPipeline,
+    DedupePipeline,
+    ValidationPipeline,
+)
 from lianzhou_news.report import build_report
 from lianzhou_news.run import RunContext, feed_uri_params
 from lianzhou_news.spiders.lianzhou import LianzhouSpider
@@ -213,6 +218,10 @@ def test_validation_rejects_an_item_into_the_run_s_rejects_file(tmp_path, articl
     with pytest.raises(DropItem, match="timestamp"):
         pipeline.process_item(_item(article, timestamp="2023-03-22 17:01"))
     pipeline.close(None)
+    for emitted in (good, untitled):  # what the engine signals for each written item
+        crawler.signals.send_catch_log(
+            signals.item_scraped, item=emitted, response=None, spider=None
+        )
     (line,) = (tmp_path / "output/lianzhou/r1.rejects.jsonl").read_text().splitlines()
     rejected = json.loads(line)
     assert rejected["url"] == article["url"]
@@ -222,6 +231,26 @@ def test_validation_rejects_an_item_into_the_run_s_rejects_file(tmp_path, articl
     assert stats["lianzhou/field/title/missing"] == 1
     assert stats["lianzhou/quality/title:missing"] == 1
     assert stats["lianzhou/rejects_file"].endswith("r1.rejects.jsonl")
+
+
+def test_a_duplicate_dropped_after_validation_is_not_counted(tmp_path, article):
+    # The report's flag counts must match the file: the second copy of an
+    # article (another column lists it) is validated, then dropped as a
+    # duplicate, and never signalled as scraped.
+    crawler = _crawler(tmp_path, LIANZHOU_STATE_DIR="")
+    RunContext.open(crawler, "r1")
+    validation = ValidationPipeline.from_crawler(crawler)
+    dedupe = DedupePipeline.from_crawler(crawler)
+    for copy in (_item(article, title=None, quality=["title:missing"]),) * 2:
+        try:
+            item = dedupe.process_item(validation.process_item(copy))
+        except DropItem:
+            continue
+        crawler.signals.send_catch_log(
+            signals.item_scraped, item=item, response=None, spider=None
+        )
+    assert crawler.stats.get_value("lianzhou/quality/title:missing") == 1
+    assert crawler.stats.get_value("lianzhou/field/title/missing") == 1
 
 
 def _record(crawler, pipeline, item) -> None:
