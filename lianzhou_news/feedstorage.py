@@ -17,9 +17,10 @@ lost. Files are synced once more when closed. Used for ``file://`` and plain
 paths, including ``-o``/``-O``, and for the rejects file.
 
 A line that could not be written whole (a full disk) is cut back off the
-file, which ends with the last whole line. A failed open, write or sync is reported to the file's owner (``on_failure``:
-for a crawl's feeds, the run's ``FeedWrites``, which the recorder asks before
-recording each article) and counted process-wide in ``write_failures()``.
+file, which ends with the last whole line. A failed open, write or sync is
+reported to the file's owner (``on_failure``: for a crawl's feeds, the run's
+``FeedWrites``, which the recorder asks before recording each article) and
+counted process-wide in ``write_failures()``.
 """
 
 from __future__ import annotations

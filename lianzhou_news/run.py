@@ -287,9 +287,9 @@ class RunContext:
         """The run ended (after the feeds were closed): columns walked to their
         end are marked, unless an article failed (later incremental runs stop
         at known articles, so they would never reach it); the store is closed."""
-        if self.store is None:
-            return
         store = self.store
+        if store is None:
+            return
         stats = self.crawler.stats
         failed = stats.get_value("lianzhou/article/failed", 0)
         # An article whose line went unwritten is not recorded either: the
