@@ -89,6 +89,14 @@ def configure_settings(settings: Settings) -> None:
             # "spider", as above: Scrapy re-applies the process's own settings
             # over a crawler's at their priorities when the crawl starts.
             settings.set(name, components, priority="spider")
+    if settings.get("LIANZHOU_SIMPLIFIED", "off") == "off":
+        # Off by default: left out here, so that a healthy run logs no
+        # "Disabled ...: LIANZHOU_SIMPLIFIED is off" WARNING (its NotConfigured).
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        for name in list(pipelines):
+            if name.endswith(".SimplifiedScriptPipeline"):
+                pipelines[name] = None
+        settings.set("ITEM_PIPELINES", pipelines, priority="spider")
     uri = settings.get("LIANZHOU_OUTPUT_URI")
     if uri and not settings.getdict("FEEDS"):
         # A JOBDIR job, or a fleet worker, appends when resumed (restarted);

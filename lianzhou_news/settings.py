@@ -194,5 +194,8 @@ SPIDERMON_FIELD_COVERAGE_RULES = {
 }
 
 LOG_LEVEL = "INFO"
+# Scrapy's 100-line stats dump at the end buries the summary: it goes to DEBUG
+# (extensions.RunSummary), and the run report says what the stats say.
+STATS_DUMP = False
 LOGSTATS_INTERVAL = 60.0  # a progress line (pages, items per minute) every minute
 LOG_FORMATTER = "lianzhou_news.extensions.QuietDropFormatter"

@@ -26,9 +26,41 @@ UNHEALTHY = 3
 NO_VERDICT = 4
 
 
+class StartupBannersToDebug(logging.Filter):
+    """Scrapy's ~90 start-up lines (versions, every enabled component, the
+    overridden settings) at DEBUG: a healthy run's log at INFO is then a
+    handful of lines ending with the summary. ``-L DEBUG`` shows them again."""
+
+    BANNERS = ("Versions:", "Enabled ", "Overridden settings:")
+    LOGGERS = (
+        "scrapy.utils.log",
+        "scrapy.addons",
+        "scrapy.middleware",
+        "scrapy.crawler",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and str(record.msg).startswith(self.BANNERS):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+    @classmethod
+    def install(cls) -> None:
+        banners = cls()
+        for name in cls.LOGGERS:
+            log = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in log.filters):
+                log.addFilter(banners)
+
+
 class Command(ScrapyCrawl):
     def short_desc(self) -> str:
         return "Run a spider; exit 0 only when its report says it was healthy"
+
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        # Before the crawler process exists: it logs the versions when created.
+        StartupBannersToDebug.install()
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
@@ -43,7 +75,7 @@ class Command(ScrapyCrawl):
         for error in start_errors:
             # One line, not asyncio's 20-line traceback: these are the
             # operator's to fix (an argument, a lock, a server), not bugs.
-            logger.error("lianzhou: could not start: %s", error)
+            logger.error("%s: could not start: %s", args[0], error)
             logger.debug("start-up error", exc_info=error)
         if self.crawler_process.bootstrap_failed or start_errors:
             self.exitcode = COULD_NOT_START
