@@ -62,9 +62,16 @@ class RunSummary:
             if healthy is None
             else "UNHEALTHY (reasons above)"
         )
+        written = stats.get_value("item_scraped_count", 0)
+        where = (
+            f"to {', '.join(targets)}"
+            if written and targets
+            else "(nothing new: no file written)"
+            if targets
+            else "(no feed)"
+        )
         return (
-            f"{self.run.spider_name}: {stats.get_value('item_scraped_count', 0)} "
-            f"articles written to {', '.join(targets) or '(no feed)'} "
+            f"{self.run.spider_name}: {written} articles written {where} "
             f"({stats.get_value('lianzhou/article/failed', 0)} failed, listing pages "
             f"{stats.get_value('lianzhou/listing/pages', 0)}, duplicates dropped "
             f"{stats.get_value('lianzhou/items/dropped/duplicate', 0)}, invalid dropped "

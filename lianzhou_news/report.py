@@ -36,7 +36,9 @@ class WriteRunReport(Action):
             f"{result.monitor.name}: {_reason(result)}"
             for result in self.result.monitors_failed_results
         ]
-        report = build_report(stats, run.spider_name, run.run_id, failures)
+        report = build_report(
+            stats, run.spider_name, run.run_id, failures, items_files=run.outputs
+        )
         name = run.spider_name
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
@@ -118,7 +120,15 @@ def _sum(stats: dict, prefix: str) -> int:
     )
 
 
-def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> dict:
+def build_report(
+    stats: dict,
+    spider: str,
+    run_id: str,
+    failures: list[str],
+    items_files: list[str] = (),
+) -> dict:
+    """The run report. ``items_file``: the run's file of articles, or null when
+    the run wrote none (nothing new: no empty file is left behind)."""
     started, finished = stats.get("start_time"), stats.get("finish_time")
     emitted = stats.get("item_scraped_count", 0)
     coverage = {}
@@ -178,6 +188,9 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
             "other": stats.get("lianzhou/requests/other", 0),
         },
         "responses_by_status": statuses,
+        "items_file": next(
+            (path for path in items_files if emitted and Path(path).exists()), None
+        ),
         "items": {
             "new": stats.get("lianzhou/items/new", 0),
             "updated": stats.get("lianzhou/items/updated", 0),

@@ -102,7 +102,14 @@ def configure_settings(settings: Settings) -> None:
         # A JOBDIR job, or a fleet worker, appends when resumed (restarted);
         # a plain run starts its own file.
         overwrite = not settings.get("JOBDIR") and not distributed
-        feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
+        # store_empty off: a run that finds nothing new leaves no empty file
+        # (a -o/-O feed the operator named is always written, as in Scrapy).
+        feed = {
+            "format": "jsonlines",
+            "encoding": "utf8",
+            "overwrite": overwrite,
+            "store_empty": False,
+        }
         settings.set("FEEDS", {uri: feed}, priority="spider")
 
 
