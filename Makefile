@@ -36,5 +36,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Never output/ (the archive) nor state/ (what was seen): removing one without
+# the other loses articles or re-emits them. See docs/operations.md.
 clean:
-	rm -rf $(VENV) build output .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) build .pytest_cache .ruff_cache *.egg-info
