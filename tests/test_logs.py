@@ -89,3 +89,20 @@ def test_a_bad_setting_takes_exactly_one_line(tmp_path):
         "ERROR: lianzhou: could not start: LIANZHOU_SIMPLIFIED must be one of"
         " ('off', 'alongside', 'replace'), not 'bogus'"
     ), result.stderr
+
+
+def test_an_unknown_spider_is_a_usage_error_without_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "nosuch"],
+        cwd=tmp_path,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2  # docs/operations.md: "wrong command line"
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith(
+        "error: no spider named 'nosuch' (spiders: lianshan, lianzhou)"
+    ), result.stderr

@@ -1,12 +1,16 @@
 """``scrapy crawl`` that exits 0 only when the run was healthy and its report written.
 
-Exit statuses (documented in the README):
+Exit statuses (``EXIT_STATUSES``; the table in docs/operations.md is checked
+against it by tests/test_docs.py):
   0  the run was healthy (finding nothing new is healthy) and its report written;
-  1  the run could not start: bad arguments, a state locked by another run or
-     damaged, Redis not answering (one line says why);
+  1  the run could not start: a bad argument or setting, a state locked by
+     another run or damaged, Redis not answering (one line says why);
+  2  the command line was wrong: no spider or an unknown one, an option Scrapy
+     does not know, ``-a`` without ``NAME=VALUE`` (Scrapy's usage error: its
+     usage text, then one line saying what was wrong);
   3  the run finished unhealthy: blocked, listings without articles, field
-     coverage under its floors, too many errors, or an unexpected finish reason
-     (the reasons are in the log and in the run report);
+     coverage under its floors, too many errors, articles lost, or an
+     unexpected finish reason (the reasons are in the log and in the run report);
   4  no verdict: the run report could not be written, or the run was stopped
      before it could judge itself (a forced shutdown).
 """
@@ -21,9 +25,20 @@ from scrapy.exceptions import UsageError
 
 logger = logging.getLogger(__name__)
 
+HEALTHY = 0
 COULD_NOT_START = 1
+USAGE = 2  # scrapy.cmdline exits 2 on a UsageError
 UNHEALTHY = 3
 NO_VERDICT = 4
+
+#: Every status ``scrapy crawl`` exits with, in a word (the module docstring says more).
+EXIT_STATUSES = {
+    HEALTHY: "healthy",
+    COULD_NOT_START: "could not start",
+    USAGE: "wrong command line",
+    UNHEALTHY: "unhealthy",
+    NO_VERDICT: "no verdict",
+}
 
 
 class StartupBannersToDebug(logging.Filter):
@@ -64,9 +79,18 @@ class Command(ScrapyCrawl):
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
-            raise UsageError("give exactly one spider name")
+            raise UsageError(
+                f"give exactly one spider name (got: {' '.join(args) or 'none'})",
+                print_help=False,
+            )
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError:
+            known = ", ".join(self.crawler_process.spider_loader.list())
+            raise UsageError(
+                f"no spider named {args[0]!r} (spiders: {known})", print_help=False
+            ) from None
         start_errors: list[BaseException] = []
         _keep_start_error(
             self.crawler_process.crawl(crawler, **opts.spargs), start_errors
@@ -103,7 +127,7 @@ def exit_status(stats: dict, report_expected: bool) -> int:
         report_expected and not stats.get("lianzhou/report_written")
     ):
         return NO_VERDICT
-    return 0 if healthy else UNHEALTHY
+    return HEALTHY if healthy else UNHEALTHY
 
 
 def _keep_start_error(started, errors: list) -> None:

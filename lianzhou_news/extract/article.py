@@ -76,7 +76,7 @@ from .blocks import (
 )
 from .decoding import fix_decoding
 
-#: Body containers seen on sibling skins of the same platform (SITE.md).
+#: Body containers seen on sibling skins of the same platform (docs/site.md).
 SIBLING_BODY_CONTAINERS = (
     "#zoomcon",
     "#zoom",
