@@ -106,7 +106,12 @@ def test_the_county_guide_s_loader_example_runs():
     )
     assert match, "docs/adding-a-county.md has no 'loader' snippet"
     namespace: dict = {}
-    exec(compile(textwrap.dedent(match.group(1)), "docs/adding-a-county.md:loader", "exec"), namespace)
+    exec(
+        compile(
+            textwrap.dedent(match.group(1)), "docs/adding-a-county.md:loader", "exec"
+        ),
+        namespace,
+    )
     spider_class = namespace["YangshanSpider"]
     item = SUFFIX_CASE.extract(loader_class=spider_class.loader_class)
     assert item["title"] == SUFFIX_CASE.expected["title"]
