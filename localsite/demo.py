@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -25,6 +26,13 @@ from .run import crawl_command, run_crawl
 
 SITE_DIR = Path("build/demo_site")
 STATE_DIR = Path("build/demo_state")
+
+
+def _here(path: str) -> str:
+    """``path`` relative to the current directory when it is under it
+    (``.venv/bin/python``), as a reader would type it; else as it is."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         settings = {"LIANZHOU_STATE_DIR": str(STATE_DIR)}
         command = crawl_command(urls, run_id=run_id, settings=settings)
-        shown = [str(Path(sys.executable).parent / "scrapy"), *command[3:]]
+        shown = [_here(str(Path(sys.executable).parent / "scrapy")), *command[3:]]
         print("demo: " + shlex.join(shown), flush=True)
         result = run_crawl(command, Path.cwd(), capture=False)
     output = Path("output/lianzhou") / f"{run_id}.jsonl"
@@ -70,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"demo: run report (healthy: {str(healthy).lower()}) in {report}")
     print(
         "demo: crawl it again, as the next scheduled run would (same state):"
-        f" {shlex.quote(sys.executable)} -m localsite.demo --again"
+        f" {shlex.quote(_here(sys.executable))} -m localsite.demo --again"
     )
     return 0
 
