@@ -325,6 +325,21 @@ class RunContext:
         except sqlite3.Error as error:
             logger.error("the state could not close this run: %s", error)
 
+    def abandon(self) -> None:
+        """The crawl could not start after its run was opened (a bad setting
+        that only a component's constructor checks): the run is closed in the
+        state if it wrote nothing, so that the next run has nothing to
+        reconcile (and logs no warning for it), and the store is unlocked."""
+        store = self.store
+        if store is None or self.fleet is not None:
+            return
+        try:
+            if not any(Path(path).exists() for path in self.outputs):
+                store.close_run(self.run_id)
+        finally:
+            store.close()
+            self.store = None
+
     # --- opening ----------------------------------------------------------------------
 
     def _open_store(self, settings) -> None:

@@ -23,6 +23,8 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from lianzhou_news.run import RunContext
+
 logger = logging.getLogger(__name__)
 
 HEALTHY = 0
@@ -102,6 +104,9 @@ class Command(ScrapyCrawl):
             logger.error("%s: could not start: %s", args[0], error)
             logger.debug("start-up error", exc_info=error)
         if self.crawler_process.bootstrap_failed or start_errors:
+            run = RunContext.current(crawler)
+            if run is not None:
+                run.abandon()
             self.exitcode = COULD_NOT_START
             return
         self.exitcode = exit_status(
