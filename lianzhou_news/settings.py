@@ -1,8 +1,9 @@
 """Scrapy settings for lianzhou_news, grouped, with polite defaults for real sites.
 
-Every setting here is listed with its default in the README. Override any of
-them per run with ``scrapy crawl lianzhou -s NAME=VALUE``; ``make demo`` lifts
-the politeness settings for its own copy of the site on 127.0.0.1 only.
+Every setting here is listed with its default in docs/settings.md (checked by
+tests/test_docs.py). Override any of them per run with ``scrapy crawl lianzhou
+-s NAME=VALUE``; ``make demo`` lifts the politeness settings for its own copy
+of the site on 127.0.0.1 only.
 """
 
 from pathlib import Path
