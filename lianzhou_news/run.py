@@ -346,12 +346,16 @@ class RunContext:
         jobdir = settings.get("JOBDIR")
         if not self.run_id:
             self.run_id = f"job-{Path(jobdir).name}" if jobdir else new_run_id()
-        uri = settings.get("LIANZHOU_OUTPUT_URI")
-        if uri and "://" not in uri and not jobdir:
-            output = Path(self.path(uri))
-            if output.exists():
-                # Feeds overwrite; an earlier run's items must never be lost to a reused id.
-                raise ValueError(f"{output} exists already: choose another -a run_id")
+        if not jobdir:
+            # Feeds overwrite; an earlier run's items must never be lost to a
+            # reused id. Its report counts too: a run with nothing new leaves
+            # no items file, only its report.
+            for name in ("LIANZHOU_OUTPUT_URI", "LIANZHOU_REPORT_URI"):
+                uri = settings.get(name)
+                if uri and "://" not in uri and Path(self.path(uri)).exists():
+                    raise ValueError(
+                        f"{self.path(uri)} exists already: choose another -a run_id"
+                    )
         state_dir = settings.get("LIANZHOU_STATE_DIR")
         if state_dir:
             self.store = StateStore(state_dir, self.spider_name)  # raises StateLocked
