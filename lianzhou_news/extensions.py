@@ -66,7 +66,7 @@ class RunSummary:
         where = (
             f"to {', '.join(targets)}"
             if written and targets
-            else "(nothing new: no file written)"
+            else "(no file written)"
             if targets
             else "(no feed)"
         )

@@ -5,7 +5,7 @@ the current directory on ``sys.path``; localsite is not installed). Writes
 ``output/lianzhou/<run-id>.jsonl`` in the current directory and ends by saying
 how many articles it wrote and where, and with a command that runs the crawl
 again: ``python -m localsite.demo --again`` serves the same site and crawls it
-with the same state, as the next scheduled run would (nothing new: no file).
+with the same state, as the next scheduled run would (nothing new, so no file).
 """
 
 from __future__ import annotations

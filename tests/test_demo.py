@@ -59,5 +59,5 @@ def test_demo_ends_with_a_command_that_runs_again(tmp_path):
         )
         assert "demo: run report (healthy: true)" in again.stdout
         assert again.stdout.rstrip().splitlines()[-1] == last
-        assert "0 articles written (nothing new: no file written)" in again.stderr
+        assert "0 articles written (no file written)" in again.stderr
     assert len(list((tmp_path / "output/lianzhou").glob("*.jsonl"))) == 1

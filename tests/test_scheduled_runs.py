@@ -77,7 +77,7 @@ def test_second_run_over_an_unchanged_site_is_cheap_and_silent(tmp_path):
     assert first.report()["items_file"] == "output/lianzhou/r1.jsonl"
     assert report["healthy"] is True
     assert second.log.rstrip().endswith(
-        "lianzhou: 0 articles written (nothing new: no file written) (0 failed,"
+        "lianzhou: 0 articles written (no file written) (0 failed,"
         f" listing pages {report['requests']['listing']}, duplicates dropped 0,"
         " invalid dropped 0, finish reason finished): healthy"
     )
