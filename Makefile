@@ -23,10 +23,19 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Under 10 minutes on 2 cores by default; larger sites as an option:
+#   make bench BENCH_SIZES=1000,5000,20000 BENCH_ROUNDS=5
+BENCH_SIZES  ?= 1000,3000
+BENCH_ROUNDS ?= 3
 bench: $(STAMP)
+	@echo "bench: machine: $$(uptime)"
+	@echo "bench: 1/3 extraction accuracy and speed against GNE and trafilatura"
 	$(PY) bench/compare_peers.py
-	$(PY) bench/crawl_throughput.py --sizes 1000,5000,20000 --tuned-bare
+	@echo "bench: 2/3 crawl throughput at $(BENCH_SIZES) articles, $(BENCH_ROUNDS) rounds"
+	$(PY) bench/crawl_throughput.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --tuned-bare
+	@echo "bench: 3/3 state store memory"
 	$(PY) bench/state_memory.py
+	@echo "bench: done; machine: $$(uptime)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -36,5 +45,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Never output/ (the archive) nor state/ (what was seen): removing one without
+# the other loses articles or re-emits them. See docs/operations.md.
 clean:
-	rm -rf $(VENV) build output .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) build .pytest_cache .ruff_cache *.egg-info

@@ -87,6 +87,9 @@ def _crawl_ours(work: Path, urls: str, env: dict, processes: int, run_id: str):
     command = [
         "scrapy", "crawl", "lianzhou", "-a", f"start_urls={urls}", "-a", f"run_id={run_id}",
         "-s", f"LIANZHOU_EXTRACT_PROCESSES={processes}", *FLAT_OUT,
+        # Pages are counted from Scrapy's stats dump, as for the bare spider
+        # (our settings log it at DEBUG only).
+        "-s", "STATS_DUMP=True",
     ]  # fmt: skip
     return _run(command, work, env)
 
@@ -133,6 +136,7 @@ def bench_size(count: int, pools: list[int], rounds: int, tuned_bare: bool) -> d
                         plain_env,
                     )  # fmt: skip
                     runs[key].append(bare)
+                    _progress(count, round_, rounds, _label(key), bare)
                 for processes in pools:
                     ours_dir = work / f"ours-{processes}-{round_}"
                     ours_dir.mkdir()
@@ -143,6 +147,7 @@ def bench_size(count: int, pools: list[int], rounds: int, tuned_bare: bool) -> d
                     )
                     ours["log_tail"] = log[-600:] if ours["returncode"] else ""
                     runs[f"ours{processes}"].append(ours)
+                    _progress(count, round_, rounds, _label(f"ours{processes}"), ours)
             # The incremental run: ours again over the unchanged site.
             _crawl_ours(ours_dir, urls, ours_env, processes, "again")
             report = json.loads(
@@ -157,6 +162,18 @@ def bench_size(count: int, pools: list[int], rounds: int, tuned_bare: bool) -> d
         "incremental_requests": report["requests"],
         "incremental_items": report["items"]["new"] + report["items"]["updated"],
     }
+
+
+def _progress(count: int, round_: int, rounds: int, label: str, run: dict) -> None:
+    """One line per crawl, on stderr, so a long bench is never silent."""
+    print(
+        f"  [{count} articles, round {round_ + 1}/{rounds}] {label}: "
+        f"{run['pages']} pages in {run['seconds']:.1f} s "
+        f"({run['pages'] / max(run['seconds'], 1e-9):.0f} pages/s), "
+        f"load {os.getloadavg()[0]:.2f}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _label(key: str) -> str:
@@ -194,9 +211,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.articles]
     pools = [0, args.extract_processes] if args.extract_processes else [0]
+    load = os.getloadavg()
     print(
-        f"machine: {os.cpu_count()} cores; politeness off, 16 concurrent requests; "
-        f"median of {args.rounds} interleaved round(s)"
+        f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} at the start; politeness off, 16 concurrent requests; "
+        f"median of {args.rounds} interleaved round(s)",
+        flush=True,
     )
     print(
         f"{'articles':>9} {'crawler':<28} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
@@ -268,6 +288,8 @@ def main(argv=None) -> int:
                 if key.startswith("ours") and run["log_tail"]:
                     status = 1
                     print(f"{key} exited {run['returncode']}:\n{run['log_tail']}")
+    load = os.getloadavg()
+    print(f"machine: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end")
     return status
 
 

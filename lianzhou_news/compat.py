@@ -71,3 +71,17 @@ def coverage_skip_values(extension, settings) -> list:
             "does not have it"
         )
     return read(settings)
+
+
+def spidermon_suite_data(extension, spider) -> dict:
+    """What spidermon's extension hands its monitors (stats, crawler, job …):
+    ``Spidermon._generate_data_for_spider``, so that ``monitors.Spidermon`` can
+    run its suites with a quieter runner."""
+    generate = getattr(extension, "_generate_data_for_spider", None)
+    if generate is None:
+        raise RuntimeError(
+            "lianzhou_news.monitors.Spidermon needs spidermon's "
+            f"Spidermon._generate_data_for_spider ({SPIDERMON_TESTED}); this "
+            "spidermon does not have it"
+        )
+    return generate(spider)

@@ -4,6 +4,7 @@ recorder that writes emitted articles into the state store."""
 from __future__ import annotations
 
 import logging
+import pprint
 import sqlite3
 
 from scrapy import signals
@@ -18,32 +19,64 @@ logger = logging.getLogger(__name__)
 
 
 class RunSummary:
-    """One closing line: articles written and where, how many failed, listing pages read,
-    duplicates and invalid items dropped, finish reason."""
+    """The run's last log line: the spider that ran, articles written and where,
+    how many failed, listing pages read, duplicates and invalid items dropped,
+    finish reason, and the verdict.
+
+    Logged when the engine has stopped, after Scrapy's own "Spider closed", so
+    that it is the last line of a run's log. Scrapy's stats dump (off:
+    ``STATS_DUMP = False``) goes to DEBUG here instead; the run report holds
+    what the stats say, in words.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.run = RunContext.of(crawler)
+        self.reason: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def spider_closed(self, spider, reason):
+        self.reason = reason
+        logger.debug(
+            "Scrapy stats:\n%s", pprint.pformat(self.crawler.stats.get_stats())
+        )
+
+    def engine_stopped(self):
+        if self.reason is not None:
+            logger.info("%s", self.line(self.reason))
+
+    def line(self, reason: str) -> str:
         stats = self.crawler.stats
         targets = self.run.outputs
-        logger.info(
-            "lianzhou: %d articles written to %s (%d failed, listing pages %d,"
-            " duplicates dropped %d, invalid dropped %d, finish reason %s)",
-            stats.get_value("item_scraped_count", 0),
-            ", ".join(targets) or "(no feed)",
-            stats.get_value("lianzhou/article/failed", 0),
-            stats.get_value("lianzhou/listing/pages", 0),
-            stats.get_value("lianzhou/items/dropped/duplicate", 0),
-            stats.get_value("lianzhou/items/dropped/invalid", 0),
-            reason,
+        healthy = stats.get_value("lianzhou/healthy")
+        verdict = (
+            "healthy"
+            if healthy
+            else "no verdict"
+            if healthy is None
+            else "UNHEALTHY (reasons above)"
+        )
+        written = stats.get_value("item_scraped_count", 0)
+        where = (
+            f"to {', '.join(targets)}"
+            if written and targets
+            else "(no file written)"
+            if targets
+            else "(no feed)"
+        )
+        return (
+            f"{self.run.spider_name}: {written} articles written {where} "
+            f"({stats.get_value('lianzhou/article/failed', 0)} failed, listing pages "
+            f"{stats.get_value('lianzhou/listing/pages', 0)}, duplicates dropped "
+            f"{stats.get_value('lianzhou/items/dropped/duplicate', 0)}, invalid dropped "
+            f"{stats.get_value('lianzhou/items/dropped/invalid', 0)}, finish reason "
+            f"{reason}): {verdict}"
         )
 
 

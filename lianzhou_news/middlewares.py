@@ -191,12 +191,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         if delay <= 0:
             return retry
-        # Imported here: importing the reactor at module level would install
-        # Twisted's default one before Scrapy installs the asyncio reactor.
-        from twisted.internet import reactor
-        from twisted.internet.task import deferLater
+        # A coroutine, not a Deferred: Scrapy 2.19 deprecates middlewares that
+        # return Deferreds (a ScrapyDeprecationWarning on every retry).
+        return _after(delay, retry)
 
-        return deferLater(reactor, delay, lambda: retry)
+
+async def _after(delay: float, retry: Request) -> Request:
+    """``retry``, once ``delay`` seconds have passed (the reactor's clock)."""
+    # Imported here: importing the reactor at module level would install
+    # Twisted's default one before Scrapy installs the asyncio reactor.
+    from scrapy.utils.defer import maybe_deferred_to_future
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+    return retry
 
 
 class RedirectLoopMiddleware:

@@ -12,6 +12,7 @@ counted cheaply; it stays beside the monitors it feeds.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import ClassVar
 
@@ -23,9 +24,16 @@ from spidermon.contrib.scrapy.monitors import (
     FieldCoverageMonitor,
     FinishReasonMonitor,
 )
+from spidermon.contrib.scrapy.runners import (
+    LOG_MESSAGE_HEADER,
+    SpiderMonitorResult,
+    SpiderMonitorRunner,
+)
 
-from .compat import coverage_skip_values
+from .compat import coverage_skip_values, spidermon_suite_data
 from .report import WriteRunReport
+
+logger = logging.getLogger(__name__)
 
 
 @monitors.name("Not blocked")
@@ -180,8 +188,27 @@ class RunHealthSuite(MonitorSuite):
     monitors_finished_actions: ClassVar[list] = [WriteRunReport]
 
 
+class QuietMonitorResult(SpiderMonitorResult):
+    """spidermon's results, logged at DEBUG through our own logger.
+
+    spidermon logs ~25 lines of banners per run at INFO (and failures at ERROR)
+    through ``Spider.log``, which Scrapy 2.19 deprecates with a WARNING. What
+    they say is in the run report (``unhealthy_reasons``), and
+    ``WriteRunReport`` logs each unhealthy reason as one ERROR line of its own.
+    """
+
+    def log(self, msg, level=logging.DEBUG):
+        logger.debug("[%s] %s", LOG_MESSAGE_HEADER, msg)
+
+
+class QuietMonitorRunner(SpiderMonitorRunner):
+    def create_result(self):
+        return QuietMonitorResult(self.spider)
+
+
 class Spidermon(spidermon_extensions.Spidermon):
-    """spidermon's extension, with the per-item field coverage counted cheaply.
+    """spidermon's extension, with the per-item field coverage counted cheaply,
+    and its monitors' banners at DEBUG (``QuietMonitorResult``).
 
     spidermon's own ``item_scraped`` reads five settings and increments one stat
     per field for every item (~55 µs an item on the crawler's thread). With the
@@ -242,3 +269,9 @@ class Spidermon(spidermon_extensions.Spidermon):
     def spider_closed(self, spider):
         self.write_coverage()
         super().spider_closed(spider)
+
+    def _run_suites(self, spider, suites):
+        # spidermon's own, with the quiet runner (spidermon has no setting for it).
+        data = spidermon_suite_data(self, spider)
+        for suite in suites:
+            QuietMonitorRunner(spider=spider).run(suite, **data)

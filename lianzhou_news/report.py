@@ -36,7 +36,10 @@ class WriteRunReport(Action):
             f"{result.monitor.name}: {_reason(result)}"
             for result in self.result.monitors_failed_results
         ]
-        report = build_report(stats, run.spider_name, run.run_id, failures)
+        report = build_report(
+            stats, run.spider_name, run.run_id, failures, items_files=run.outputs
+        )
+        name = run.spider_name
         uri = crawler.settings.get("LIANZHOU_REPORT_URI")
         if uri:
             path = Path(run.path(uri))
@@ -45,20 +48,22 @@ class WriteRunReport(Action):
             except OSError as error:
                 # The crawl command exits 4: no report, no verdict anyone can read.
                 logger.error(
-                    "lianzhou: the run report could not be written to %s: %s",
+                    "%s: the run report could not be written to %s: %s",
+                    name,
                     path,
                     error,
                 )
             else:
                 crawler.stats.set_value("lianzhou/report_written", True)
                 logger.info(
-                    "lianzhou: run report written to %s (healthy: %s)",
+                    "%s: run report written to %s (healthy: %s)",
+                    name,
                     path,
                     report["healthy"],
                 )
         crawler.stats.set_value("lianzhou/healthy", report["healthy"])
         for reason in report["unhealthy_reasons"]:
-            logger.error("lianzhou: unhealthy run: %s", reason)
+            logger.error("%s: unhealthy run: %s", name, reason)
 
 
 def write_whole(path: Path, text: str) -> None:
@@ -78,12 +83,35 @@ def write_whole(path: Path, text: str) -> None:
         raise
 
 
+# unittest's own words before a monitor's message ("True is not false : …",
+# "3 != 0 : …", "12 not less than or equal to 10 : …"): a monitor is a
+# TestCase, and its msg is what says what went wrong.
+_UNITTEST_PREFIX = re.compile(
+    r"^(?:.{0,200}? (?:is not (?:true|false)|!=|==|not (?:less|greater) than"
+    r"(?: or equal to)?|not found in|unexpectedly found in)\b.{0,200}?) : ",
+    flags=re.IGNORECASE,
+)
+
+
 def _reason(result) -> str:
+    r"""A failed monitor's reason in plain words: its message, without the
+    traceback or unittest's comparison in front of it.
+
+    >>> class Failed:
+    ...     reason = None
+    ...     error = "Traceback ...\nAssertionError: True is not false : blocked: 2 response(s)"
+    >>> _reason(Failed())
+    'blocked: 2 response(s)'
+    >>> Failed.error = "AssertionError: 12 not less than or equal to 10 : Expecting 'log_count/ERROR'"
+    >>> _reason(Failed())
+    "Expecting 'log_count/ERROR'"
+    """
     text = (result.error or result.reason or "").strip()
     # The assertion's message follows the exception's name at the end of
     # unittest's traceback; spidermon's field coverage message spans lines.
     message = re.split(r"^\w+(?:Error|Exception): ", text, flags=re.MULTILINE)[-1]
-    return " ".join(message.split()) or "failed"
+    message = " ".join(message.split())
+    return _UNITTEST_PREFIX.sub("", message, count=1) or "failed"
 
 
 def _sum(stats: dict, prefix: str) -> int:
@@ -92,7 +120,15 @@ def _sum(stats: dict, prefix: str) -> int:
     )
 
 
-def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> dict:
+def build_report(
+    stats: dict,
+    spider: str,
+    run_id: str,
+    failures: list[str],
+    items_files: list[str] = (),
+) -> dict:
+    """The run report. ``items_file``: the run's file of articles, or null when
+    the run wrote none (nothing new: no empty file is left behind)."""
     started, finished = stats.get("start_time"), stats.get("finish_time")
     emitted = stats.get("item_scraped_count", 0)
     coverage = {}
@@ -152,6 +188,9 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
             "other": stats.get("lianzhou/requests/other", 0),
         },
         "responses_by_status": statuses,
+        "items_file": next(
+            (path for path in items_files if emitted and Path(path).exists()), None
+        ),
         "items": {
             "new": stats.get("lianzhou/items/new", 0),
             "updated": stats.get("lianzhou/items/updated", 0),

@@ -89,12 +89,27 @@ def configure_settings(settings: Settings) -> None:
             # "spider", as above: Scrapy re-applies the process's own settings
             # over a crawler's at their priorities when the crawl starts.
             settings.set(name, components, priority="spider")
+    if settings.get("LIANZHOU_SIMPLIFIED", "off") == "off":
+        # Off by default: left out here, so that a healthy run logs no
+        # "Disabled ...: LIANZHOU_SIMPLIFIED is off" WARNING (its NotConfigured).
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        for name in list(pipelines):
+            if name.endswith(".SimplifiedScriptPipeline"):
+                pipelines[name] = None
+        settings.set("ITEM_PIPELINES", pipelines, priority="spider")
     uri = settings.get("LIANZHOU_OUTPUT_URI")
     if uri and not settings.getdict("FEEDS"):
         # A JOBDIR job, or a fleet worker, appends when resumed (restarted);
         # a plain run starts its own file.
         overwrite = not settings.get("JOBDIR") and not distributed
-        feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": overwrite}
+        # store_empty off: a run that finds nothing new leaves no empty file
+        # (a -o/-O feed the operator named is always written, as in Scrapy).
+        feed = {
+            "format": "jsonlines",
+            "encoding": "utf8",
+            "overwrite": overwrite,
+            "store_empty": False,
+        }
         settings.set("FEEDS", {uri: feed}, priority="spider")
 
 
@@ -310,18 +325,37 @@ class RunContext:
         except sqlite3.Error as error:
             logger.error("the state could not close this run: %s", error)
 
+    def abandon(self) -> None:
+        """The crawl could not start after its run was opened (a bad setting
+        that only a component's constructor checks): the run is closed in the
+        state if it wrote nothing, so that the next run has nothing to
+        reconcile (and logs no warning for it), and the store is unlocked."""
+        store = self.store
+        if store is None or self.fleet is not None:
+            return
+        try:
+            if not any(Path(path).exists() for path in self.outputs):
+                store.close_run(self.run_id)
+        finally:
+            store.close()
+            self.store = None
+
     # --- opening ----------------------------------------------------------------------
 
     def _open_store(self, settings) -> None:
         jobdir = settings.get("JOBDIR")
         if not self.run_id:
             self.run_id = f"job-{Path(jobdir).name}" if jobdir else new_run_id()
-        uri = settings.get("LIANZHOU_OUTPUT_URI")
-        if uri and "://" not in uri and not jobdir:
-            output = Path(self.path(uri))
-            if output.exists():
-                # Feeds overwrite; an earlier run's items must never be lost to a reused id.
-                raise ValueError(f"{output} exists already: choose another -a run_id")
+        if not jobdir:
+            # Feeds overwrite; an earlier run's items must never be lost to a
+            # reused id. Its report counts too: a run with nothing new leaves
+            # no items file, only its report.
+            for name in ("LIANZHOU_OUTPUT_URI", "LIANZHOU_REPORT_URI"):
+                uri = settings.get(name)
+                if uri and "://" not in uri and Path(self.path(uri)).exists():
+                    raise ValueError(
+                        f"{self.path(uri)} exists already: choose another -a run_id"
+                    )
         state_dir = settings.get("LIANZHOU_STATE_DIR")
         if state_dir:
             self.store = StateStore(state_dir, self.spider_name)  # raises StateLocked

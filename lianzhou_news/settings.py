@@ -1,8 +1,9 @@
 """Scrapy settings for lianzhou_news, grouped, with polite defaults for real sites.
 
-Every setting here is listed with its default in the README. Override any of
-them per run with ``scrapy crawl lianzhou -s NAME=VALUE``; ``make demo`` lifts
-the politeness settings for its own copy of the site on 127.0.0.1 only.
+Every setting here is listed with its default in docs/settings.md (checked by
+tests/test_docs.py). Override any of them per run with ``scrapy crawl lianzhou
+-s NAME=VALUE``; ``make demo`` lifts the politeness settings for its own copy
+of the site on 127.0.0.1 only.
 """
 
 from pathlib import Path
@@ -194,5 +195,8 @@ SPIDERMON_FIELD_COVERAGE_RULES = {
 }
 
 LOG_LEVEL = "INFO"
+# Scrapy's 100-line stats dump at the end buries the summary: it goes to DEBUG
+# (extensions.RunSummary), and the run report says what the stats say.
+STATS_DUMP = False
 LOGSTATS_INTERVAL = 60.0  # a progress line (pages, items per minute) every minute
 LOG_FORMATTER = "lianzhou_news.extensions.QuietDropFormatter"

@@ -1,6 +1,6 @@
 """What the bundled offline copy of the site says, as data.
 
-The articles are written by us, modeled on what SITE.md reports of the real
+The articles are written by us, modeled on what docs/site.md reports of the real
 portal: three news columns, sources 连州市融媒体中心 / 南方+ / 连州市档案局 (and
 a few departments), the media-center credit block and the 南方+ 【撰写】 block,
 images with captions, and the seed article twice (as the portal would publish
@@ -213,7 +213,7 @@ def seed_portal_article() -> Article:
 
     Its paragraphs were made once from ``seed_mirror.txt`` (OpenCC t2s, pinyin
     removed, punctuation made full-width) and reviewed by hand; the damaged
-    span in the sixth paragraph is kept, because SITE.md says the damage is
+    span in the sixth paragraph is kept, because docs/site.md says the damage is
     on the source itself.
     """
     # Beside this module: localsite is not an installed package.

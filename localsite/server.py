@@ -31,7 +31,7 @@ class Hit:
     status: int
 
 
-#: What a blocked client gets from the Qingyuan-style portals (SITE.md).
+#: What a blocked client gets from the Qingyuan-style portals (docs/site.md).
 CHALLENGE_PAGE = (
     "<html><head><title>请稍候…</title></head><body><p>请稍候…</p>"
     "<script>document.cookie='__jsl_clearance=1';location.reload();</script></body></html>"

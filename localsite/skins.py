@@ -2,7 +2,7 @@
 
 Every county skin of the Guangdong platform names its elements differently;
 the extractor is only worth what it gets right on markup it was never shown.
-These renderings vary what SITE.md says varies, and none reuses the portal
+These renderings vary what docs/site.md says varies, and none reuses the portal
 skin's class names:
 
 * ``legacy_gbk``: a 2012-style table layout in GBK, title in a ``td``, an info

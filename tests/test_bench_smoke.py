@@ -62,6 +62,20 @@ def test_crawl_throughput_runs_on_a_tiny_site():
         result.stdout,
     ), result.stdout
     assert "items written by ours: 60 of 60 (every run: [60, 60])" in result.stdout
+    # Progress while it runs: one line per crawl, with the machine's load.
+    progress = re.findall(
+        r"^  \[60 articles, round 1/1\] (.+?): \d+ pages in [\d.]+ s "
+        r"\(\d+ pages/s\), load [\d.]+$",
+        result.stderr,
+        re.M,
+    )
+    assert progress == [
+        "bare scrapy",
+        "bare, CONCURRENT_ITEMS=1",
+        "lianzhou_news",
+        "lianzhou_news, 1 extractor(s)",
+    ], result.stderr
+    assert re.search(r"^machine: \d+ cores, load average [\d.]+ ", result.stdout, re.M)
     assert (
         "incremental run over the unchanged site: 6 listing, 0 article" in result.stdout
     )

@@ -112,6 +112,20 @@ def test_a_spidermon_without_the_skip_values_reader_is_named():
         compat.coverage_skip_values(object(), get_crawler().settings)
 
 
+def test_spidermon_suite_data_from_a_real_extension():
+    crawler = get_crawler(_Spider, {"SPIDERMON_ENABLED": True})
+    crawler.spider = _Spider.from_crawler(crawler)
+    extension = SpidermonAsShipped.from_crawler(crawler)
+    data = compat.spidermon_suite_data(extension, crawler.spider)
+    assert data["crawler"] is crawler
+    assert data["stats"] is not None
+
+
+def test_a_spidermon_without_the_suite_data_reader_is_named():
+    with pytest.raises(RuntimeError, match=r"_generate_data_for_spider.*spidermon"):
+        compat.spidermon_suite_data(object(), None)
+
+
 class _Spider(scrapy.Spider):
     name = "probe"
 

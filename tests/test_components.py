@@ -15,7 +15,9 @@ reads the default drop level through it.
 
 from __future__ import annotations
 
+import inspect
 import logging
+import warnings
 
 import pytest
 import scrapy
@@ -24,6 +26,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from twisted.internet import defer
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from lianzhou_news.extensions import QuietDropFormatter
@@ -85,13 +88,39 @@ def waits(monkeypatch):
 
     def fake_defer_later(reactor, delay, callable_):
         asked.append(delay)
-        return callable_()
+        return defer.succeed(callable_())
 
     monkeypatch.setattr("twisted.internet.task.deferLater", fake_defer_later)
+    # No reactor runs here: the fired Deferred is awaited as it is.
+    monkeypatch.setattr("scrapy.utils.defer.maybe_deferred_to_future", lambda d: d)
     # The middleware imports the reactor to wait on it; a stand-in keeps this
     # test from installing Twisted's default reactor in the test process.
     monkeypatch.setattr(twisted.internet, "reactor", object(), raising=False)
     return asked
+
+
+def settled(result):
+    """What a middleware's result comes to: a waiting retry is a coroutine
+    (a Deferred is deprecated in Scrapy 2.19), driven here to its end."""
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        result.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the backoff wait did not settle at once")
+
+
+def test_backoff_returns_a_coroutine_not_a_deprecated_deferred(retry_crawler, waits):
+    middleware = BackoffRetryMiddleware.from_crawler(retry_crawler)
+    request = Request(ARTICLE_URL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = middleware.process_response(
+            request, html_response(request.url, b"", status=503, request=request)
+        )
+        assert inspect.iscoroutine(result)
+        assert settled(result).url == request.url
 
 
 def test_retry_waits_base_times_two_to_the_attempt_capped_at_max(retry_crawler, waits):
@@ -99,8 +128,10 @@ def test_retry_waits_base_times_two_to_the_attempt_capped_at_max(retry_crawler, 
     request = Request(ARTICLE_URL)
     delays = []
     for _ in range(3):
-        retry = middleware.process_response(
-            request, html_response(request.url, b"", status=503, request=request)
+        retry = settled(
+            middleware.process_response(
+                request, html_response(request.url, b"", status=503, request=request)
+            )
         )
         assert isinstance(retry, Request)
         assert retry.url == request.url
@@ -120,7 +151,7 @@ def test_retry_waits_base_times_two_to_the_attempt_capped_at_max(retry_crawler, 
 def test_retry_of_a_download_exception_waits_too(retry_crawler, waits):
     middleware = BackoffRetryMiddleware.from_crawler(retry_crawler)
     request = Request(ARTICLE_URL)
-    retry = middleware.process_exception(request, TwistedTimeoutError())
+    retry = settled(middleware.process_exception(request, TwistedTimeoutError()))
     assert isinstance(retry, Request)
     assert retry.meta["retry_times"] == 1
     assert waits == [2.0]
@@ -145,8 +176,10 @@ def test_truncated_page_is_retried_then_passed_on_with_a_warning(
     cut = WHOLE_PAGE[: WHOLE_PAGE.index(b"</body>")]
     request = Request(ARTICLE_URL)
     for attempt in range(1, 4):
-        result = middleware.process_response(
-            request, html_response(request.url, cut, request=request)
+        result = settled(
+            middleware.process_response(
+                request, html_response(request.url, cut, request=request)
+            )
         )
         assert isinstance(result, Request), f"attempt {attempt} was not retried"
         assert result.meta["retry_times"] == attempt

@@ -7,6 +7,8 @@ from localsite.build import SIBLING_SITE_NAME, build_sibling_site
 from localsite.content import COLUMNS, synthetic_articles
 from localsite.run import crawl_command, run_crawl
 
+from .test_logs import assert_short_and_truthful
+
 
 def test_lianshan_spider_crawls_its_sibling_site(tmp_path):
     articles = build_sibling_site(tmp_path / "site", synthetic_articles(40, seed=7))
@@ -17,6 +19,8 @@ def test_lianshan_spider_crawls_its_sibling_site(tmp_path):
         )
         hosts = {hit.host for hit in site.hits}
     assert result.returncode == 0, result.stderr[-2000:]
+    # The log names the spider that ran, not "lianzhou".
+    assert_short_and_truthful(result.stderr, "lianshan", len(articles))
     import json
 
     items = [

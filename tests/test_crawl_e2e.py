@@ -133,16 +133,22 @@ def test_each_run_writes_its_own_file_and_O_works(tmp_path):
     assert first.returncode == 0, first.log[-2000:]
     digest = hashlib.sha256(first.output.read_bytes()).hexdigest()
 
-    # Same state: nothing is new, so the second run's own file stays empty.
+    # Same state: nothing is new, so the second run writes no file of its own.
     second = crawl_local_site(tmp_path, run_id="second", site_dir=tmp_path / "site")
     assert second.returncode == 0
     assert hashlib.sha256(first.output.read_bytes()).hexdigest() == digest
-    assert second.output.exists() and second.items() == []
+    assert not second.output.exists() and second.report()["items_file"] is None
 
     again = crawl_local_site(tmp_path, run_id="first", site_dir=tmp_path / "site")
     assert again.returncode != 0
     assert "exists already: choose another -a run_id" in again.log
     assert hashlib.sha256(first.output.read_bytes()).hexdigest() == digest
+    # A run that wrote no items file left its report: its id is taken too.
+    report = second.output.with_name("second.report.json").read_bytes()
+    reused = crawl_local_site(tmp_path, run_id="second", site_dir=tmp_path / "site")
+    assert reused.returncode == 1
+    assert "second.report.json exists already: choose another -a run_id" in reused.log
+    assert second.output.with_name("second.report.json").read_bytes() == report
 
     custom = crawl_local_site(
         tmp_path,

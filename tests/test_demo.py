@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,22 +15,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), os.environ.get("PYTHONPATH", "")]
+            ),
+        },
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
 def test_demo_is_a_full_crawl_every_time(tmp_path):
     counts = []
     for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-m", "localsite.demo"],
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(
-                    [str(ROOT), os.environ.get("PYTHONPATH", "")]
-                ),
-            },
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        result = _run([sys.executable, "-m", "localsite.demo"], tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]
         match = re.search(r"demo: wrote (\d+) articles to (\S+)", result.stdout)
         assert match, result.stdout[-1000:]
@@ -37,3 +42,22 @@ def test_demo_is_a_full_crawl_every_time(tmp_path):
         counts.append(int(match.group(1)))
         assert "demo: run report (healthy: true) in output/lianzhou/" in result.stdout
     assert counts == [66, 66]
+
+
+def test_demo_ends_with_a_command_that_runs_again(tmp_path):
+    first = _run([sys.executable, "-m", "localsite.demo"], tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    last = first.stdout.rstrip().splitlines()[-1]
+    prefix = "demo: crawl it again, as the next scheduled run would (same state): "
+    assert last.startswith(prefix), last
+    command = shlex.split(last.removeprefix(prefix))
+    for _ in range(2):  # again, and again
+        again = _run(command, tmp_path)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert (
+            "demo: nothing new since the last run, so no articles file" in again.stdout
+        )
+        assert "demo: run report (healthy: true)" in again.stdout
+        assert again.stdout.rstrip().splitlines()[-1] == last
+        assert "0 articles written (no file written)" in again.stderr
+    assert len(list((tmp_path / "output/lianzhou").glob("*.jsonl"))) == 1

@@ -36,8 +36,10 @@ def _by_page(crawl) -> dict[str, str]:
 def test_pooled_crawl_writes_exactly_the_items_of_an_in_process_crawl(
     demo_crawl, tmp_path
 ):
+    # STATS_DUMP: the stats this test reads are dumped in the log (DEBUG otherwise).
     crawl = crawl_local_site(
-        tmp_path, extra_args=["-s", "LIANZHOU_EXTRACT_PROCESSES=2"]
+        tmp_path,
+        extra_args=["-s", "LIANZHOU_EXTRACT_PROCESSES=2", "-s", "STATS_DUMP=True"],
     )
     assert crawl.returncode == 0, crawl.log[-3000:]
     pooled, in_process = _by_page(crawl), _by_page(demo_crawl)
@@ -73,6 +75,7 @@ def test_a_page_that_kills_its_extraction_worker_is_reported_and_fetched_next_ru
     settings = {
         "SPIDER_MODULES": "lianzhou_news.spiders,tests.killing_spider",
         "LIANZHOU_EXTRACT_PROCESSES": "1",
+        "STATS_DUMP": "True",  # the restarts are read from the stats in the log
     }
     output = tmp_path / "output" / "lianzhou_killing"
     with serve(site_dir) as site:

@@ -251,7 +251,15 @@ def test_workers_that_extract_in_worker_processes_emit_every_article_once(
     # A fleet worker's claim is released when Scrapy has finished with the
     # request, which includes awaiting its extraction in a worker process.
     workers = [
-        _worker(site, redis_url, tmp_path, name, LIANZHOU_EXTRACT_PROCESSES="1")
+        # STATS_DUMP: the stats read below are dumped in the log (DEBUG otherwise).
+        _worker(
+            site,
+            redis_url,
+            tmp_path,
+            name,
+            LIANZHOU_EXTRACT_PROCESSES="1",
+            STATS_DUMP="True",
+        )
         for name in ("w1", "w2")
     ]
     assert [w.wait(timeout=180) for w in workers] == [0, 0]

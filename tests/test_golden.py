@@ -60,7 +60,7 @@ def test_item_satisfies_schema(case):
 
 
 def test_seed_article_matches_site_md():
-    """The values SITE.md gives for the seed, restated here so they cannot drift."""
+    """The values docs/site.md gives for the seed, restated here so they cannot drift."""
     item = _extracted("seed_mirror")
     assert (
         item["title"]

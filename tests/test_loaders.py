@@ -16,7 +16,7 @@ from lianzhou_news.spiders.lianshan import LianshanLoader
 
 from .conftest import golden_cases
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+COUNTY_DOC = Path(__file__).resolve().parent.parent / "docs" / "adding-a-county.md"
 SUFFIX_CASE = next(c for c in golden_cases("lianshan") if c.name == "suffix_1692721")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -98,15 +98,20 @@ def test_lianshan_golden_case_passes_because_of_its_loader():
     assert SUFFIX_CASE.extract(loader_class=LianshanLoader) == SUFFIX_CASE.extract()
 
 
-def test_readme_loader_example_runs():
+def test_the_county_guide_s_loader_example_runs():
     match = re.search(
         r"<!-- snippet: loader -->\n *```python\n(.*?)\n *```",
-        README.read_text(encoding="utf-8"),
+        COUNTY_DOC.read_text(encoding="utf-8"),
         re.S,
     )
-    assert match, "README has no 'loader' snippet"
+    assert match, "docs/adding-a-county.md has no 'loader' snippet"
     namespace: dict = {}
-    exec(compile(textwrap.dedent(match.group(1)), "README:loader", "exec"), namespace)
+    exec(
+        compile(
+            textwrap.dedent(match.group(1)), "docs/adding-a-county.md:loader", "exec"
+        ),
+        namespace,
+    )
     spider_class = namespace["YangshanSpider"]
     item = SUFFIX_CASE.extract(loader_class=spider_class.loader_class)
     assert item["title"] == SUFFIX_CASE.expected["title"]

@@ -1,4 +1,5 @@
-"""The README's analyst snippets must run, unchanged, on a real crawl's output."""
+"""The analyst snippets of docs/item.md ("Loading a run") must run, unchanged,
+on a real crawl's output."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "item.md"
 
 
 def _snippet(name: str) -> str:
     match = re.search(
         rf"<!-- snippet: {name} -->\n```python\n(.*?)```",
-        README.read_text(encoding="utf-8"),
+        DOC.read_text(encoding="utf-8"),
         re.S,
     )
-    assert match, f"README has no '{name}' snippet"
+    assert match, f"docs/item.md has no '{name}' snippet"
     return match.group(1)
 
 
@@ -34,7 +35,7 @@ def in_crawl_dir(demo_crawl):
 
 def test_pandas_snippet(in_crawl_dir, capsys):
     namespace: dict = {}
-    exec(compile(_snippet("pandas"), "README:pandas", "exec"), namespace)
+    exec(compile(_snippet("pandas"), "docs/item.md:pandas", "exec"), namespace)
     items = in_crawl_dir.items()
     df = namespace["df"]
     assert len(df) == len(items)
@@ -53,7 +54,7 @@ def test_pandas_snippet(in_crawl_dir, capsys):
 
 def test_duckdb_snippet(in_crawl_dir):
     namespace: dict = {}
-    exec(compile(_snippet("duckdb"), "README:duckdb", "exec"), namespace)
+    exec(compile(_snippet("duckdb"), "docs/item.md:duckdb", "exec"), namespace)
     items = in_crawl_dir.items()
     rows = namespace["per_channel"].fetchall()
     assert {channel: count for channel, count, _ in rows} == dict(

@@ -328,11 +328,13 @@ def test_the_summary_line_names_the_run_s_file(tmp_path, caplog):
     crawler.stats.set_value("item_scraped_count", 3)
     with caplog.at_level(logging.INFO, logger="lianzhou_news.extensions"):
         summary.spider_closed(crawler.spidercls, "finished")
+        assert not caplog.records  # the summary waits for the engine to stop
+        crawler.stats.set_value("lianzhou/healthy", True)
+        summary.engine_stopped()
     (message,) = [r.getMessage() for r in caplog.records]
-    assert (
-        "3 articles written to " + str(tmp_path / "output/lianzhou/r1.jsonl") in message
-    )
-    assert "finish reason finished" in message
+    assert message.startswith("lianzhou: 3 articles written to ")
+    assert str(tmp_path / "output/lianzhou/r1.jsonl") in message
+    assert message.endswith("finish reason finished): healthy")
 
 
 def test_the_report_names_the_run_and_its_health():

@@ -65,9 +65,22 @@ def test_second_run_over_an_unchanged_site_is_cheap_and_silent(tmp_path):
 
     second = crawl_local_site(tmp_path, run_id="r2", build=False)
     assert second.returncode == 0, second.log[-2000:]
-    assert second.items() == []
+    # Nothing new: no empty file left behind, and the report says there is none.
+    assert not second.output.exists()
+    assert sorted(p.name for p in second.output.parent.iterdir()) == [
+        "r1.jsonl",
+        "r1.report.json",
+        "r2.report.json",
+    ]
     report = second.report()
+    assert report["items_file"] is None
+    assert first.report()["items_file"] == "output/lianzhou/r1.jsonl"
     assert report["healthy"] is True
+    assert second.log.rstrip().endswith(
+        "lianzhou: 0 articles written (no file written) (0 failed,"
+        f" listing pages {report['requests']['listing']}, duplicates dropped 0,"
+        " invalid dropped 0, finish reason finished): healthy"
+    )
     assert report["requests"]["listing"] <= 2 * COLUMN_COUNT
     assert report["requests"]["article"] == 0
     # Checked on the server too: at most two listing pages per column, robots.txt.

@@ -1,7 +1,7 @@
 """The article item of an article page, layer by layer: info line, title, body container, body, timestamp.
 
 Nothing here knows the live site's class names, because nobody has seen them
-(see README, "What we know about the site"). Instead every step anchors on
+(see docs/site.md). Instead every step anchors on
 what all templates of the Guangdong portal family share:
 
 * the page is read as a sequence of *blocks* (``blocks.py``), the way a
@@ -76,7 +76,7 @@ from .blocks import (
 )
 from .decoding import fix_decoding
 
-#: Body containers seen on sibling skins of the same platform (SITE.md).
+#: Body containers seen on sibling skins of the same platform (docs/site.md).
 SIBLING_BODY_CONTAINERS = (
     "#zoomcon",
     "#zoom",
