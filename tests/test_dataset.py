@@ -409,3 +409,31 @@ def test_the_docs_snippets_run_on_multi_run_output(runs, capsys):
         assert dict(duckdb.sql(sql[1]).fetchall()) == dict(reporters)
     finally:
         os.chdir(previous)
+
+
+def test_the_crawl_keeps_the_portals_copy_of_a_mirrored_article(runs):
+    """The offline site's /mirror/ copies three articles in Traditional script;
+    the crawl reads the mirror's listing too, and emits the portal's copies."""
+    items = {item["article_id"]: item for item in runs["first"].items()}
+    mirrored = [a for a in runs["first"].articles if a.mirrored]
+    assert len(mirrored) == 3
+    for article in mirrored:
+        item = items[article.article_id]
+        assert "/mirror/" not in item["url"]
+        assert item["lang"] == "zh-Hans"
+        assert item["channel"] == "连州要闻"
+    assert all(item["lang"] == "zh-Hans" for item in items.values())
+    report = runs["first"].report()["items"]
+    assert report["dropped"]["duplicate"] + report["known_not_refetched"] == 5
+
+
+def test_an_article_only_a_mirror_lists_is_still_fetched(tmp_path):
+    from localsite.content import COLUMNS
+
+    crawl = crawl_local_site(tmp_path, paths=["/mirror" + COLUMNS["lzyw"].path])
+    assert crawl.returncode == 0, crawl.log[-2000:]
+    items = crawl.items()
+    listed = [a for a in crawl.articles if a.mirrored]
+    assert len(listed) == 3
+    assert {i["article_id"] for i in items} == {a.article_id for a in listed}
+    assert all("/mirror/" in i["url"] and i["lang"] == "zh-Hant" for i in items)
