@@ -437,3 +437,42 @@ def test_an_article_only_a_mirror_lists_is_still_fetched(tmp_path):
     assert len(listed) == 3
     assert {i["article_id"] for i in items} == {a.article_id for a in listed}
     assert all("/mirror/" in i["url"] and i["lang"] == "zh-Hant" for i in items)
+
+
+def test_a_portal_copy_replaces_a_stored_mirror_copy_in_a_later_run(tmp_path):
+    """Run 1 reads only the mirror (its copies are stored); run 2 reads the
+    portal and the mirror: the portal's copies come out as version 2, the
+    mirror's copies are not fetched again; run 3 (full) emits nothing new."""
+    from localsite.content import COLUMNS
+
+    mirror = "/mirror" + COLUMNS["lzyw"].path
+    first = crawl_local_site(tmp_path, run_id="m1", paths=[mirror])
+    assert first.returncode == 0, first.log[-2000:]
+    mirrored = {i["article_id"] for i in first.items()}
+    assert len(mirrored) == 3
+    second = crawl_local_site(
+        tmp_path, run_id="m2", build=False, extra_args=["-a", "full=1"]
+    )
+    assert second.returncode == 0, second.log[-2000:]
+    items = {i["article_id"]: i for i in second.items()}
+    assert len(items) == 66
+    for article_id in mirrored:
+        item = items[article_id]
+        assert (item["version"], item["change"]) == (2, "updated")
+        assert "/mirror/" not in item["url"] and item["lang"] == "zh-Hans"
+    assert {i["version"] for k, i in items.items() if k not in mirrored} == {1}
+    third = crawl_local_site(
+        tmp_path, run_id="m3", build=False, extra_args=["-a", "full=1"]
+    )
+    assert third.returncode == 0, third.log[-2000:]
+    assert not third.output.exists() or third.items() == []
+    # A mirror-only run after the portal's copies are stored: unchanged.
+    fourth = crawl_local_site(
+        tmp_path, run_id="m4", build=False, paths=[mirror], extra_args=["-a", "full=1"]
+    )
+    assert fourth.returncode == 0, fourth.log[-2000:]
+    assert not fourth.output.exists() or fourth.items() == []
+    latest = _dataset(tmp_path / "output", "--latest", "-o", tmp_path / "l.jsonl")
+    assert latest.returncode == 0, latest.stderr
+    rows = _lines(tmp_path / "l.jsonl")
+    assert len(rows) == 66 and all(r["lang"] == "zh-Hans" for r in rows)
