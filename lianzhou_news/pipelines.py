@@ -7,6 +7,7 @@ the ``lianzhou/`` prefix.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -173,6 +174,15 @@ class SimplifiedScriptPipeline:
 _CONVERTED_FIELDS = ("title", "source", "channel", "body")
 
 
+def mirror_digest(digest: str) -> str:
+    """The digest a mirror's copy is stored under: not the portal copy's.
+
+    >>> mirror_digest("ab" * 32) != "ab" * 32, len(mirror_digest("ab" * 32))
+    (True, 64)
+    """
+    return hashlib.sha256(f"mirror:{digest}".encode()).hexdigest()
+
+
 class ChangeTrackingPipeline:
     """Across runs: emit only what is new or changed, numbered by version.
 
@@ -183,6 +193,13 @@ class ChangeTrackingPipeline:
     state is written later, by ``extensions.StateRecorder``, once the item's line
     is in the output file, and it asks this pipeline for the hash
     (``take_digest``) instead of hashing the item again.
+
+    The portal's copy of an article replaces a mirror's across runs: a copy
+    from one of the spider's ``mirror_paths`` is stored under its own digest
+    (``mirror_digest``), so the portal's copy of the same text, fetched in a
+    later run, differs from it and comes out as the next version (counted as
+    ``lianzhou/items/portal_replaced_mirror``); a mirror's copy of what is
+    stored (the portal's, or the same mirror copy) is unchanged.
     """
 
     def __init__(self, crawler):
@@ -208,6 +225,18 @@ class ChangeTrackingPipeline:
         stats = self.crawler.stats
         digest = content_hash(item)
         article_id = item["article_id"]
+        is_mirror = getattr(self.crawler.spider, "is_mirror_copy", None)
+        if is_mirror is not None and is_mirror(item["url"]):
+            known = store.known(article_id)
+            stored = known.content_hash if known is not None else None
+            if stored not in (digest, mirror_digest(digest)):
+                digest = mirror_digest(digest)
+            else:
+                digest = stored  # what is stored says this: unchanged
+        elif is_mirror is not None:
+            known = store.known(article_id)
+            if known is not None and known.content_hash == mirror_digest(digest):
+                stats.inc_value("lianzhou/items/portal_replaced_mirror")
         # The SQLite store answers reserved or unchanged; a fleet's Redis store
         # decides for all workers at once, so it may also answer that another
         # worker has the article (see fleet.RedisStateStore.reserve).

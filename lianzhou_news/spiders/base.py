@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from ..extract import SiteSelectors, extract_article, extract_listing
@@ -77,6 +79,11 @@ class PlatformNewsSpider(scrapy.Spider):
     loader_class: type[ArticleLoader] = ArticleLoader
     #: The CMS family's URL scheme: article ids, listing pages, columns.
     url_scheme: UrlScheme = GUANGDONG_PLATFORM
+    #: URL path prefixes of a mirror that copies the portal path for path, in
+    #: Traditional script (the offline site's ``/mirror/``). The portal's copy
+    #: of an article wins: one listed on a mirror is held back until the crawl
+    #: is idle, and fetched only if no portal listing of this run listed it.
+    mirror_paths: tuple[str, ...] = ("/mirror/",)
 
     def __init__(
         self,
@@ -109,12 +116,44 @@ class PlatformNewsSpider(scrapy.Spider):
         #: The run this spider crawls for (``lianzhou_news.run``): its state
         #: store, fleet membership and extraction pool. Set by ``from_crawler``.
         self.run: RunContext | None = None
+        # Article ids the portal's own listings listed in this run, and the
+        # mirror's requests held back until the crawl is idle.
+        self._portal_listed: set[str] = set()
+        self._held_mirror_copies: dict[str, scrapy.Request] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.run = RunContext.open(crawler, spider.run_id_argument)
+        crawler.signals.connect(
+            spider._release_mirror_copies, signal=signals.spider_idle
+        )
         return spider
+
+    def is_mirror_copy(self, url: str) -> bool:
+        """True for a URL under one of ``mirror_paths``."""
+        path = urlsplit(url).path
+        return any(path.startswith(prefix) for prefix in self.mirror_paths)
+
+    def _release_mirror_copies(self, spider=None):
+        """At idle: fetch the held mirror copies of articles no portal listing
+        listed; the others are counted as known (the portal's copy is in this
+        run, or stored), never fetched."""
+        held = self._held_mirror_copies
+        if not held:
+            return
+        self._held_mirror_copies = {}
+        wanted = [r for i, r in held.items() if i not in self._portal_listed]
+        skipped = len(held) - len(wanted)
+        if skipped:
+            self.crawler.stats.inc_value("lianzhou/article/skipped_known", skipped)
+            self.crawler.stats.inc_value(
+                "lianzhou/article/mirror_copy_skipped", skipped
+            )
+        if wanted:
+            for request in wanted:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     @classmethod
     def update_settings(cls, settings):
@@ -207,12 +246,15 @@ class PlatformNewsSpider(scrapy.Spider):
                 return
             known = store.known(entry.article_id) if store else None
             unknown_here = unknown_here or known is None
+            mirror = self.is_mirror_copy(response.urljoin(entry.url))
+            if not mirror:
+                self._portal_listed.add(entry.article_id)
             if (
                 self.full
                 or known is None
                 or (page <= revisit_pages and known.due_for_refetch(refetch_after))
             ):
-                yield response.follow(
+                request = response.follow(
                     entry.url,
                     callback=self.parse_article,
                     errback=self.article_failed,
@@ -222,6 +264,10 @@ class PlatformNewsSpider(scrapy.Spider):
                     },
                     meta={"lianzhou_kind": "article"},
                 )
+                if mirror:  # the portal's copy wins: held until the crawl is idle
+                    self._held_mirror_copies.setdefault(entry.article_id, request)
+                else:
+                    yield request
             else:
                 stats.inc_value("lianzhou/article/skipped_known")
         next_page = page + 1
