@@ -70,14 +70,14 @@ class ColumnsFoundMonitor(Monitor):
         nothing = stats.get("lianzhou/discovery/nothing_found") or []
         pages = ", ".join(entry["url"] for entry in nothing)
         self.assertFalse(
-            nothing,
+            bool(nothing),
             msg=f"discovery found no column on {pages} (no page it links to lists "
             "articles): pass the columns' listing pages with "
             "-a start_urls=URL[,URL...]",
         )
         unmatched = stats.get("lianzhou/discovery/none_matched") or []
         self.assertFalse(
-            unmatched,
+            bool(unmatched),
             msg="; ".join(f"{e['url']}: {e['reason']}" for e in unmatched),
         )
 

@@ -21,6 +21,7 @@ from ..discovery import (
     candidate_links,
     compile_columns_filter,
     is_listing_page,
+    is_site_root,
 )
 from ..extract import SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
@@ -250,6 +251,12 @@ class PlatformNewsSpider(scrapy.Spider):
                     yield output
             return
         found = await self._discover(response)
+        if not found and not self.discover_only and not is_site_root(response.url):
+            # Perhaps a listing whose markup changed (no article link left):
+            # read as one too, so the report also says its pages list nothing.
+            for output in self.parse_listing(response):
+                yield output
+            return
         for _column, column_response in self._take_pairs(response.url, found):
             if not self.discover_only:
                 for output in self.parse_listing(column_response):
