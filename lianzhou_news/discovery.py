@@ -200,6 +200,7 @@ def main_list(
     netloc = urlsplit(response.url).netloc
     groups: Counter = Counter()
     seen: set[str] = set()
+    memo: dict = {}  # for _list_of: linear in the page, not in its links squared
     for anchor in response.selector.root.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href:
@@ -211,7 +212,7 @@ def main_list(
         if url in seen:
             continue
         seen.add(url)
-        groups[_list_of(anchor)] += 1
+        groups[_list_of(anchor, memo)] += 1
     return (max(groups.values()) if groups else 0), len(seen)
 
 
@@ -219,7 +220,7 @@ def main_list(
 _LIST_DEPTH = 6
 
 
-def _list_of(anchor: etree._Element) -> etree._Element:
+def _list_of(anchor: etree._Element, memo: dict) -> etree._Element:
     """The element whose repeated children hold this link: the ``<ul>`` of its
     ``<li>``, the ``<tbody>`` of its ``<tr>``, the ``<div>`` of its ``<dl>``.
 
@@ -230,6 +231,8 @@ def _list_of(anchor: etree._Element) -> etree._Element:
     and those wrappers repeat, alike, under one parent (``<div><ul>`` five
     items ``</ul></div>`` fifteen times), that parent is the list. A home
     page's blocks hold a heading beside their list, so they stay apart.
+    ``memo`` keeps what was counted for the page's other links (a listing
+    of 50,000 items has 50,000 siblings to count once, not once per link).
     """
     node = anchor
     found = None
@@ -237,13 +240,29 @@ def _list_of(anchor: etree._Element) -> etree._Element:
         parent = node.getparent()
         if parent is None:
             break
-        if sum(1 for child in parent if child.tag == node.tag) >= 2:
+        if _same_tag_children(parent, node.tag, memo) >= 2:
             found = parent
             break
         node = parent
     if found is None:
         parent = anchor.getparent()
         return parent if parent is not None else anchor
+    key = ("list", found)
+    if key not in memo:
+        memo[key] = _whole_list(found)
+    return memo[key]
+
+
+def _same_tag_children(parent: etree._Element, tag, memo: dict) -> int:
+    key = ("tags", parent)
+    counts = memo.get(key)
+    if counts is None:
+        counts = memo[key] = Counter(child.tag for child in parent)
+    return counts[tag]
+
+
+def _whole_list(found: etree._Element) -> etree._Element:
+    """``found``, or the parent of the alike wrappers its pieces sit in."""
     wrapper = found
     for _ in range(_WRAPPER_DEPTH):
         parent = wrapper.getparent()

@@ -23,7 +23,7 @@ from ..discovery import (
     is_listing_page,
     is_site_root,
 )
-from ..extract import SiteSelectors, extract_article, extract_listing
+from ..extract import Listing, SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
 from ..report import failure_reason, first_url, name_in_report
@@ -247,25 +247,27 @@ class PlatformNewsSpider(scrapy.Spider):
                     "start",
                 )
             if not self.discover_only:
-                for output in self.parse_listing(response):
+                for output in self.parse_listing(response, listing=listing):
                     yield output
             return
         found = await self._discover(response)
         if not found and not self.discover_only and not is_site_root(response.url):
             # Perhaps a listing whose markup changed (no article link left):
             # read as one too, so the report also says its pages list nothing.
-            for output in self.parse_listing(response):
+            for output in self.parse_listing(response, listing=listing):
                 yield output
             return
-        for _column, column_response in self._take_pairs(response.url, found):
+        for page, page_listing in self._take_pages(response.url, found):
             if not self.discover_only:
-                for output in self.parse_listing(column_response):
+                for output in self.parse_listing(page, listing=page_listing):
                     yield output
 
     def _is_article(self, url: str) -> bool:
         return self.url_scheme.article_id(url) is not None
 
-    async def _discover(self, response: TextResponse) -> list[tuple[Column, Response]]:
+    async def _discover(
+        self, response: TextResponse
+    ) -> list[tuple[Column, Response, Listing]]:
         """Fetch the candidate columns ``response`` links to; return those whose
         pages list articles, with their first listing page (walked from it,
         not fetched again). The rest are named in the report as skipped."""
@@ -291,7 +293,7 @@ class PlatformNewsSpider(scrapy.Spider):
         answers = await asyncio.gather(
             *(self._fetch_candidate(c.url) for c in candidates)
         )
-        found: list[tuple[Column, Response]] = []
+        found: list[tuple[Column, Response, Listing]] = []
         keys: set[str] = set()
         for candidate, (page, reason) in zip(candidates, answers, strict=True):
             if page is not None:
@@ -310,7 +312,7 @@ class PlatformNewsSpider(scrapy.Spider):
                     if key not in keys:
                         keys.add(key)
                         name = candidate.name or listing.channel or _page_path(page.url)
-                        found.append((Column(name, page.url), page))
+                        found.append((Column(name, page.url), page, listing))
                     continue
                 reason = reason or (
                     "lists no article"
@@ -332,7 +334,7 @@ class PlatformNewsSpider(scrapy.Spider):
                     _page_path(response.url),
                     [
                         {"name": column.name, "path": _page_path(column.url)}
-                        for column, _ in found
+                        for column, _, _ in found
                     ],
                 )
         else:
@@ -350,12 +352,15 @@ class PlatformNewsSpider(scrapy.Spider):
             )
         return found
 
-    def _take_pairs(self, start_url, found):
+    def _take_pages(self, start_url, found):
+        """The first pages (and their listings) of the discovered columns taken."""
         taken = self._take_columns(
-            start_url, [column for column, _ in found], "discovered"
+            start_url, [column for column, _, _ in found], "discovered"
         )
         urls = {column.url for column in taken}
-        return [(column, page) for column, page in found if column.url in urls]
+        return [
+            (page, listing) for column, page, listing in found if column.url in urls
+        ]
 
     async def _fetch_candidate(self, url: str) -> tuple[Response | None, str | None]:
         """A candidate's page, or None and why not (a dead link, robots.txt,
@@ -399,8 +404,12 @@ class PlatformNewsSpider(scrapy.Spider):
             limit=200,
         )
 
-    def parse_listing(self, response: Response, stale_pages: int = 0):
+    def parse_listing(
+        self, response: Response, stale_pages: int = 0, listing: Listing | None = None
+    ):
         """Follow a listing page's articles and, while the column goes on, its next page.
+
+        ``listing``: the page's listing when discovery read it already.
 
         ``stale_pages``: the pages in a row before this one that listed no
         article this run had not seen listed in the column already. The walk
@@ -416,7 +425,8 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
         try:
-            listing = extract_listing(response, scheme=self.url_scheme)
+            if listing is None:
+                listing = extract_listing(response, scheme=self.url_scheme)
             page = self.url_scheme.page_number(response.url)
             # A column is known by its path: the same on a mirror or another port.
             column = self.url_scheme.column(response.url)
