@@ -8,6 +8,7 @@ ground truth), never from an earlier run.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -239,3 +240,27 @@ def test_columns_command_a_listing_start_page_is_its_own_column(tmp_path):
         f"政务要闻\t{site.base_url}/zwgk/zwyw/\tstart"
     ]
     assert sorted(hits) == ["/robots.txt", "/zwgk/zwyw/"]
+
+
+def test_a_candidate_redirecting_off_site_is_skipped_and_never_followed(tmp_path):
+    from localsite.run import crawl_command, run_crawl
+    from localsite.server import Fault
+
+    build_site(tmp_path / "site")
+    with serve(tmp_path / "site") as site:
+        # The about page moved to another host (the same server, under the
+        # name no crawl may use).
+        site.faults["/zjlz/"] = Fault(
+            "redirect", location=f"http://{site.offsite_host}/zjlz/"
+        )
+        command = crawl_command([site.base_url + "/"], run_id="redirect")
+        result = run_crawl(command, tmp_path, timeout=240)
+        hits = list(site.hits)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {hit.host for hit in hits} == {site.base_url.removeprefix("http://")}
+    report = json.loads(
+        (tmp_path / "output/lianzhou/redirect.report.json").read_text(encoding="utf-8")
+    )
+    skipped = {e["url"]: e["reason"] for e in report["discovery"]["skipped"]}
+    assert skipped[site.base_url + "/zjlz/"] == "off-host redirect"
+    assert len(report["columns"]) == 3 and report["healthy"]
