@@ -3,7 +3,8 @@
 Run from the repository root as ``python -m localsite.demo`` (``python -m`` puts
 the current directory on ``sys.path``; localsite is not installed). Writes
 ``output/lianzhou/<run-id>.jsonl`` in the current directory and ends by saying
-how many articles it wrote and where.
+how many articles it wrote and where. It starts from the home page alone, as a
+first run on the live site does: the columns are discovered there.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import build_site, serve
-from .build import start_urls
+from .build import home_url
 from .run import crawl_command, run_crawl
 
 
@@ -28,7 +29,7 @@ def main() -> int:
     articles = build_site(site_dir)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with serve(site_dir) as site:
-        urls = start_urls(site.base_url)
+        urls = [home_url(site.base_url)]
         print(
             f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}"
         )
