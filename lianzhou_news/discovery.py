@@ -20,6 +20,7 @@ serves a column's listing there.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -301,15 +302,26 @@ def _only_child(element: etree._Element) -> bool:
     return len(full) == 1
 
 
+#: How far up from a link its menu or heading is looked for: a hostile page
+#: nested 100,000 deep costs a bounded walk per link, not its whole depth.
+_ANCESTOR_DEPTH = 12
+#: How much of a block's text ``_block_heading`` reads for a heading.
+_HEADING_TEXT_MAX = 200
+
+
+def _ancestors(anchor: etree._Element):
+    return itertools.islice(anchor.iterancestors(), _ANCESTOR_DEPTH)
+
+
 def _in_heading(anchor: etree._Element) -> bool:
     return any(
         isinstance(a.tag, str) and re.fullmatch(r"h[1-6]", a.tag)
-        for a in anchor.iterancestors()
+        for a in _ancestors(anchor)
     )
 
 
 def _in_menu(anchor: etree._Element) -> bool:
-    for ancestor in anchor.iterancestors():
+    for ancestor in _ancestors(anchor):
         if ancestor.tag == "nav":
             return True
         marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
@@ -322,9 +334,14 @@ def _block_heading(anchor: etree._Element, more_text: str) -> str | None:
     """The heading of the block a 更多 link closes: the text of its nearest
     enclosing element that says more than the link, if short enough to be a
     name (``<div class="hd"><h3>连州要闻</h3><a>更多>></a></div>``)."""
-    for ancestor in list(anchor.iterancestors())[:3]:
-        text = clean_text(" ".join(ancestor.itertext()))
-        name = clean_text(text.replace(more_text, "", 1)) if more_text else text
+    for ancestor in itertools.islice(anchor.iterancestors(), 3):
+        pieces, size = [], 0
+        for piece in ancestor.itertext():
+            pieces.append(piece)
+            size += len(piece)
+            if size > _HEADING_TEXT_MAX:
+                return None  # a whole block of text: no heading to name it by
+        name = clean_text(clean_text(" ".join(pieces)).replace(more_text, "", 1))
         if name:
             return name if len(name) <= NAME_MAX else None
     return None
