@@ -54,12 +54,15 @@ CREATE TABLE IF NOT EXISTS columns (
     walked_at    TEXT NOT NULL,
     run_id       TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS discovered (
+"""
+
+#: Made by the first discovery that remembers something (a spider started from
+#: listing pages never needs it).
+DISCOVERED_TABLE = """CREATE TABLE IF NOT EXISTS discovered (
     start_page    TEXT PRIMARY KEY,
     columns       TEXT NOT NULL,
     discovered_at TEXT NOT NULL
-);
-"""
+)"""
 
 #: Fields whose change makes a new version of an article.
 CONTENT_FIELDS = ("title", "source", "timestamp", "body", "credits", "images")
@@ -416,6 +419,11 @@ class StateStore:
 
     def discovered_columns(self, start_page: str) -> Discovered | None:
         """What discovery last found on ``start_page``, or None."""
+        made = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='discovered'"
+        ).fetchone()
+        if made is None:
+            return None
         row = self.db.execute(
             "SELECT columns, discovered_at FROM discovered WHERE start_page=?",
             (start_page,),
@@ -424,6 +432,7 @@ class StateStore:
 
     def remember_columns(self, start_page: str, columns: list[dict]) -> None:
         """Remember the columns discovery just found on ``start_page``."""
+        self.db.execute(DISCOVERED_TABLE)
         self.db.execute(
             "INSERT OR REPLACE INTO discovered VALUES (?, ?, ?)",
             (start_page, json.dumps(columns, ensure_ascii=False), now_utc()),
