@@ -82,7 +82,8 @@ def print_columns(stats: dict) -> int:
 
     >>> print_columns({"lianzhou/columns": [
     ...     {"name": "连州要闻", "url": "https://h/zwgk/lzyw/", "via": "discovered"}],
-    ...     "lianzhou/discovery/skipped_urls": [{"url": "https://h/zjlz/", "reason": "lists no article"}]})
+    ...     "lianzhou/discovery/skipped_urls": [{"url": "https://h/zjlz/", "reason": "lists no article"}]},
+    ... )  # doctest: +NORMALIZE_WHITESPACE
     连州要闻	https://h/zwgk/lzyw/	discovered
     skipped	https://h/zjlz/	lists no article
     0
