@@ -70,6 +70,26 @@ class RobotsAllowedMonitor(Monitor):
         )
 
 
+@monitors.name("Columns found")
+class ColumnsFoundMonitor(Monitor):
+    @monitors.name("A start page that is not a listing led to columns")
+    def test_columns_found(self):
+        stats = self.data.stats
+        nothing = stats.get("lianzhou/discovery/nothing_found") or []
+        pages = ", ".join(entry["url"] for entry in nothing)
+        self.assertFalse(
+            bool(nothing),
+            msg=f"discovery found no column on {pages} (no page it links to lists "
+            "articles): pass the columns' listing pages with "
+            "-a start_urls=URL[,URL...]",
+        )
+        unmatched = stats.get("lianzhou/discovery/none_matched") or []
+        self.assertFalse(
+            bool(unmatched),
+            msg="; ".join(f"{e['url']}: {e['reason']}" for e in unmatched),
+        )
+
+
 @monitors.name("Articles parsed")
 class ArticlesParsedMonitor(Monitor):
     @monitors.name("Listings led to articles, and fetched articles parsed")
@@ -180,6 +200,7 @@ class RunHealthSuite(MonitorSuite):
         FieldCoverageMonitor,
         NotBlockedMonitor,
         RobotsAllowedMonitor,
+        ColumnsFoundMonitor,
         ArticlesParsedMonitor,
         LostArticlesMonitor,
         ColumnsCompleteMonitor,

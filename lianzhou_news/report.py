@@ -185,6 +185,7 @@ def build_report(
         "requests": {
             "listing": stats.get("lianzhou/requests/listing", 0),
             "article": stats.get("lianzhou/requests/article", 0),
+            "discovery": stats.get("lianzhou/requests/discovery", 0),
             "other": stats.get("lianzhou/requests/other", 0),
         },
         "responses_by_status": statuses,
@@ -216,6 +217,14 @@ def build_report(
         "lost_articles": stats.get("lianzhou/article/lost_urls", []),
         "gone_articles": stats.get("lianzhou/article/gone_urls", []),
         "failed_listings": stats.get("lianzhou/listing/failed_urls", []),
+        "columns": _columns(stats),
+        "discovery": {
+            "start_pages": stats.get("lianzhou/discovery/start_pages", 0),
+            "candidates": stats.get("lianzhou/discovery/candidates", 0),
+            "skipped": stats.get("lianzhou/discovery/skipped_urls", []),
+            "nothing_found": stats.get("lianzhou/discovery/nothing_found", []),
+            "none_matched": stats.get("lianzhou/discovery/none_matched", []),
+        },
         "columns_stopped_early": stats.get("lianzhou/listing/stopped_early_urls", []),
         "blocked_urls": stats.get("lianzhou/blocked_urls", []),
         "fleet": {
@@ -229,6 +238,22 @@ def build_report(
         if stats.get("lianzhou/fleet/run")
         else None,
     }
+
+
+def _columns(stats: dict) -> list[dict]:
+    """Each column this run took: its name, URL, how it was found (``start``:
+    a start page that is a listing; ``discovered``; ``remembered`` from an
+    earlier discovery), and the article links its listing pages read in this
+    run listed (an incremental run reads only its newest pages)."""
+    return [
+        {
+            "name": column["name"],
+            "url": column["url"],
+            "via": column["via"],
+            "articles": stats.get(f"lianzhou/column{column['column']}/links", 0),
+        }
+        for column in stats.get("lianzhou/columns", [])
+    ]
 
 
 def _iso(value) -> str | None:

@@ -106,6 +106,17 @@ LIANZHOU_REFETCH_AFTER_DAYS = 1.0
 # a "next" link that never ends). 0 turns a limit off.
 LIANZHOU_COLUMN_STALE_PAGES = 3
 LIANZHOU_COLUMN_MAX_PAGES = 1000
+
+# --- Column discovery (lianzhou_news/discovery.py, docs/discovery.md) ---------
+# A start page that is not a listing (the home page) is read for its columns:
+# its menu, its 更多 links and its headline blocks, each fetched to see whether
+# it lists articles. The columns found are remembered in the state, and
+# discovery runs again once this many days have passed (0: on every run).
+LIANZHOU_DISCOVERY_INTERVAL_DAYS = 7.0
+# The most candidate pages fetched per start page (更多 links and block
+# headings first, then the menu, then other links); the rest are named in the
+# run report as not checked. 0: no limit.
+LIANZHOU_DISCOVERY_MAX_CANDIDATES = 80
 # Every line is written whole and fsynced before the article is recorded.
 FEED_STORAGES = {
     "": "lianzhou_news.feedstorage.DurableFileFeedStorage",

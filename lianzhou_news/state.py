@@ -56,6 +56,14 @@ CREATE TABLE IF NOT EXISTS columns (
 );
 """
 
+#: Made by the first discovery that remembers something (a spider started from
+#: listing pages never needs it).
+DISCOVERED_TABLE = """CREATE TABLE IF NOT EXISTS discovered (
+    start_page    TEXT PRIMARY KEY,
+    columns       TEXT NOT NULL,
+    discovered_at TEXT NOT NULL
+)"""
+
 #: Fields whose change makes a new version of an article.
 CONTENT_FIELDS = ("title", "source", "timestamp", "body", "credits", "images")
 
@@ -85,6 +93,28 @@ class Known:
 
     def due_for_refetch(self, after: timedelta) -> bool:
         return datetime.now(UTC) - self.last_seen >= after
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """The columns discovery found on a start page, and when.
+
+    ``columns``: ``{"name", "path"}`` dicts, the path (with any query) on the
+    start page's host, so that the same site on another host or port finds
+    them too. ``start_page``, the key, is the start page's path and query.
+    """
+
+    columns: list[dict]
+    discovered_at: datetime
+
+    def due(self, interval: timedelta) -> bool:
+        """Whether discovery must run again (``interval`` has passed)."""
+        return datetime.now(UTC) - self.discovered_at >= interval
+
+    @classmethod
+    def from_json(cls, columns: str, discovered_at: str) -> Discovered:
+        when = datetime.strptime(discovered_at, _TIME_FORMAT).replace(tzinfo=UTC)
+        return cls(json.loads(columns), when)
 
 
 def content_hash(item) -> str:
@@ -150,6 +180,10 @@ class StateStoreProtocol(Protocol):
     ) -> None: ...
 
     def column_walked(self, column_url: str) -> bool: ...
+
+    def discovered_columns(self, start_page: str) -> Discovered | None: ...
+
+    def remember_columns(self, start_page: str, columns: list[dict]) -> None: ...
 
     def count(self) -> int: ...
 
@@ -382,6 +416,27 @@ class StateStore:
             "SELECT 1 FROM columns WHERE column_url=?", (column_url,)
         ).fetchone()
         return row is not None
+
+    def discovered_columns(self, start_page: str) -> Discovered | None:
+        """What discovery last found on ``start_page``, or None."""
+        made = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='discovered'"
+        ).fetchone()
+        if made is None:
+            return None
+        row = self.db.execute(
+            "SELECT columns, discovered_at FROM discovered WHERE start_page=?",
+            (start_page,),
+        ).fetchone()
+        return None if row is None else Discovered.from_json(*row)
+
+    def remember_columns(self, start_page: str, columns: list[dict]) -> None:
+        """Remember the columns discovery just found on ``start_page``."""
+        self.db.execute(DISCOVERED_TABLE)
+        self.db.execute(
+            "INSERT OR REPLACE INTO discovered VALUES (?, ?, ?)",
+            (start_page, json.dumps(columns, ensure_ascii=False), now_utc()),
+        )
 
     def mark_columns_walked(self, column_urls, run_id: str) -> None:
         now = now_utc()

@@ -6,6 +6,8 @@ the current directory on ``sys.path``; localsite is not installed). Writes
 how many articles it wrote and where, and with a command that runs the crawl
 again: ``python -m localsite.demo --again`` serves the same site and crawls it
 with the same state, as the next scheduled run would (nothing new, so no file).
+It starts from the home page alone, as a first run on the live site does: the
+columns are discovered there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import build_site, serve
-from .build import start_urls
+from .build import home_url
 from .content import demo_articles
 from .run import crawl_command, run_crawl
 
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         articles = build_site(SITE_DIR)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with serve(SITE_DIR) as site:
-        urls = start_urls(site.base_url)
+        urls = [home_url(site.base_url)]
         print(
             f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}"
         )

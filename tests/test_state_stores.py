@@ -47,6 +47,8 @@ def test_the_protocol_is_what_the_run_asks():
         "reserve",
         "record",
         "column_walked",
+        "discovered_columns",
+        "remember_columns",
         "count",
         "finish_run",
     ]

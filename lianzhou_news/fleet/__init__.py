@@ -32,7 +32,7 @@ What scrapy-redis alone does not give, and this package adds, one module each:
   closes when the whole run is done; the last one marks the columns walked.
 
 Redis keys (``<prefix>`` = ``lianzhou:<spider>``): ``articles``, ``columns``,
-``pending`` (hashes), ``carry`` (released requests, for the next run),
+``discovered`` (columns found on each start page), ``pending`` (hashes), ``carry`` (released requests, for the next run),
 ``current``, ``alive:<worker>`` (heartbeat, with a TTL), ``worker:<worker>``;
 per run: ``requests`` (sorted set), ``dupefilter``, ``seeded``, ``workers``,
 ``claims:<worker>``, ``walked``, ``failed``. A single Redis server (or a

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from ..state import Known, complete_lines, now_utc
+from ..state import Discovered, Known, complete_lines, now_utc
 from .membership import Membership
 from .queue import encode_request
 from .sources import sources_of
@@ -201,6 +201,28 @@ class RedisStateStore:
         except redis.RedisError as error:
             self.fleet.lost(self.crawler, error)
             return False
+
+    def discovered_columns(self, start_page: str) -> Discovered | None:
+        """What discovery last found on ``start_page``, for the whole fleet."""
+        try:
+            raw = self.server.hget(self.fleet.key("discovered"), start_page)
+        except redis.RedisError as error:
+            self.fleet.lost(self.crawler, error)
+            return None
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Discovered.from_json(json.dumps(data["columns"]), data["at"])
+
+    def remember_columns(self, start_page: str, columns: list[dict]) -> None:
+        try:
+            self.server.hset(
+                self.fleet.key("discovered"),
+                start_page,
+                json.dumps({"columns": columns, "at": now_utc()}, ensure_ascii=False),
+            )
+        except redis.RedisError as error:
+            self.fleet.lost(self.crawler, error)
 
     def finish_run(
         self, run_id, walked_columns, clean: bool, *, settled: bool = True

@@ -2,20 +2,30 @@
 
 A county spider only sets class attributes (name, site_name, default start
 URLs, optionally selectors or a loader subclass); all parsing is pure and
-lives in ``lianzhou_news.extract``.
+lives in ``lianzhou_news.extract``. A start page that is not a listing (the
+home page) is read for its columns first (``lianzhou_news.discovery``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
-from ..extract import SiteSelectors, extract_article, extract_listing
+from ..discovery import (
+    Column,
+    candidate_links,
+    compile_columns_filter,
+    is_listing_page,
+    is_site_root,
+)
+from ..extract import Listing, SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
 from ..report import failure_reason, first_url, name_in_report
@@ -61,7 +71,18 @@ class PlatformNewsSpider(scrapy.Spider):
                   (``REDIS_URL``) it names the fleet run, and each worker's
                   file is ``<run>.<worker>``.
       full        ``1`` walks every listing page and re-fetches every article
-                  (still emitting only what is new or changed).
+                  (still emitting only what is new or changed), and discovers
+                  columns again.
+      columns     a regular expression: of the columns discovered on a start
+                  page that is not a listing, keep those whose names it finds.
+      discover_only  ``1``: find the columns and crawl nothing else (the
+                  ``scrapy columns`` command).
+
+    Start pages: a listing page is walked as a column; any other page (the
+    home page) is read for its columns (``lianzhou_news.discovery``): its
+    menu, 更多 links and headline blocks are fetched, and those that list
+    articles are walked. The columns found are remembered in the state and
+    taken from it until ``LIANZHOU_DISCOVERY_INTERVAL_DAYS`` have passed.
 
     Incremental runs (the default once a column has been walked to its end):
     the newest ``LIANZHOU_REVISIT_PAGES`` listing pages of each column are always
@@ -91,6 +112,8 @@ class PlatformNewsSpider(scrapy.Spider):
         start_urls: str | None = None,
         run_id: str | None = None,
         full: str | None = None,
+        columns: str | None = None,
+        discover_only: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -106,6 +129,14 @@ class PlatformNewsSpider(scrapy.Spider):
         if full not in (None, "", "0", "1"):
             raise ValueError(f"full: expected 0 or 1, got {full!r}")
         self.full = full == "1"
+        #: ``-a columns=REGEX``: the discovered columns to keep, or None for all.
+        self.columns_filter = compile_columns_filter(columns)
+        if discover_only not in (None, "", "0", "1"):
+            raise ValueError(f"discover_only: expected 0 or 1, got {discover_only!r}")
+        self.discover_only = discover_only == "1"
+        #: Columns taken in this run (by their scheme key), so that two start
+        #: pages linking one column walk it once.
+        self._columns_taken: set[str] = set()
         # Offsite filtering by host; extract_listing already keeps only the
         # exact host:port of the listing, so other ports never get this far.
         self.allowed_domains = sorted(
@@ -166,7 +197,229 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.info("fleet: run %s is seeded already; joining it", fleet.run)
             return
         for url in self.start_urls:
-            yield self._listing_request(url)
+            remembered = self._remembered_columns(url)
+            if remembered is None:
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_start,
+                    errback=self.listing_failed,
+                    meta={"lianzhou_kind": "listing"},
+                )
+                continue
+            for column in self._take_columns(url, remembered, "remembered"):
+                if not self.discover_only:
+                    yield self._listing_request(column.url)
+
+    def _remembered_columns(self, start_url: str) -> list[Column] | None:
+        """The columns the state remembers for ``start_url`` while they are
+        fresh (``LIANZHOU_DISCOVERY_INTERVAL_DAYS``), else None."""
+        store = self.run.store
+        if store is None or self.full:
+            return None
+        interval = self.crawler.settings.getfloat("LIANZHOU_DISCOVERY_INTERVAL_DAYS")
+        found = store.discovered_columns(_page_path(start_url))
+        if found is None or not found.columns or found.due(timedelta(days=interval)):
+            return None
+        parts = urlsplit(start_url)
+        return [
+            Column(
+                c["name"],
+                urlunsplit((parts.scheme, parts.netloc, "", "", "")) + c["path"],
+            )
+            for c in found.columns
+        ]
+
+    def _take_columns(
+        self, start_url: str, columns: list[Column], via: str
+    ) -> list[Column]:
+        """The columns of ``start_url`` this run walks: those ``-a columns``
+        keeps and no other start page gave already; listed in the report."""
+        stats = self.crawler.stats
+        kept = [
+            c
+            for c in columns
+            if self.columns_filter is None or self.columns_filter.search(c.name)
+        ]
+        if columns and not kept:
+            name_in_report(
+                stats,
+                "lianzhou/discovery/none_matched",
+                start_url,
+                "no column name matches -a columns="
+                f"{self.columns_filter.pattern}; found: "
+                + ", ".join(c.name for c in columns),
+                limit=50,
+            )
+        taken = []
+        for column in kept:
+            key = self.url_scheme.column(column.url)
+            if key in self._columns_taken:
+                continue
+            self._columns_taken.add(key)
+            taken.append(column)
+            listed = stats.get_value("lianzhou/columns") or []
+            stats.set_value(
+                "lianzhou/columns",
+                [*listed, {**column.as_dict(), "column": key, "via": via}],
+            )
+        return taken
+
+    async def parse_start(self, response: Response):
+        """A start page: walked as a column if it is a listing, else read for
+        the columns it links to (discovery), which are then walked."""
+        listing = None
+        if isinstance(response, TextResponse):
+            try:
+                listing = extract_listing(response, scheme=self.url_scheme)
+            except Exception:  # parse_listing names the failure
+                listing = None
+        if listing is None or is_listing_page(
+            response,
+            self._is_article,
+            start=True,
+            listed=len(listing.entries),
+        ):
+            if listing is not None:
+                self._take_columns(
+                    response.url,
+                    [Column(listing.channel or _page_path(response.url), response.url)],
+                    "start",
+                )
+            if not self.discover_only:
+                for output in self.parse_listing(response, listing=listing):
+                    yield output
+            return
+        found = await self._discover(response)
+        if not found and not self.discover_only and not is_site_root(response.url):
+            # Perhaps a listing whose markup changed (no article link left):
+            # read as one too, so the report also says its pages list nothing.
+            for output in self.parse_listing(response, listing=listing):
+                yield output
+            return
+        for page, page_listing in self._take_pages(response.url, found):
+            if not self.discover_only:
+                for output in self.parse_listing(page, listing=page_listing):
+                    yield output
+
+    def _is_article(self, url: str) -> bool:
+        return self.url_scheme.article_id(url) is not None
+
+    async def _discover(
+        self, response: TextResponse
+    ) -> list[tuple[Column, Response, Listing]]:
+        """Fetch the candidate columns ``response`` links to; return those whose
+        pages list articles, with their first listing page (walked from it,
+        not fetched again). The rest are named in the report as skipped."""
+        stats = self.crawler.stats
+        settings = self.crawler.settings
+        limit = settings.getint("LIANZHOU_DISCOVERY_MAX_CANDIDATES") or None
+        every = candidate_links(response, self.url_scheme)
+        candidates = every[:limit]
+        stats.inc_value("lianzhou/discovery/start_pages")
+        stats.inc_value("lianzhou/discovery/candidates", len(candidates))
+        if len(every) > len(candidates):
+            stats.inc_value(
+                "lianzhou/discovery/not_checked", len(every) - len(candidates)
+            )
+            for candidate in every[len(candidates) :]:
+                name_in_report(
+                    stats,
+                    "lianzhou/discovery/skipped_urls",
+                    candidate.url,
+                    "not checked (LIANZHOU_DISCOVERY_MAX_CANDIDATES)",
+                    limit=200,
+                )
+        answers = await asyncio.gather(
+            *(self._fetch_candidate(c.url) for c in candidates)
+        )
+        found: list[tuple[Column, Response, Listing]] = []
+        keys: set[str] = set()
+        for candidate, (page, reason) in zip(candidates, answers, strict=True):
+            if page is not None:
+                entries = 0
+                try:
+                    listing = extract_listing(page, scheme=self.url_scheme)
+                    entries = len(listing.entries)
+                except Exception as error:
+                    listing, reason = None, _parse_error(error)
+                if (
+                    listing is not None
+                    and entries
+                    and is_listing_page(page, self._is_article, listed=entries)
+                ):
+                    key = self.url_scheme.column(page.url)
+                    if key not in keys:
+                        keys.add(key)
+                        name = candidate.name or listing.channel or _page_path(page.url)
+                        found.append((Column(name, page.url), page, listing))
+                    continue
+                reason = reason or (
+                    "lists no article"
+                    if not entries
+                    else "not a listing (a page of blocks)"
+                )
+            stats.inc_value("lianzhou/discovery/skipped")
+            name_in_report(
+                stats,
+                "lianzhou/discovery/skipped_urls",
+                candidate.url,
+                reason,
+                limit=200,
+            )
+        if found:
+            store = self.run.store
+            if store is not None:
+                store.remember_columns(
+                    _page_path(response.url),
+                    [
+                        {"name": column.name, "path": _page_path(column.url)}
+                        for column, _, _ in found
+                    ],
+                )
+        else:
+            name_in_report(
+                stats,
+                "lianzhou/discovery/nothing_found",
+                response.url,
+                f"{len(candidates)} linked page(s) read, none lists articles",
+                limit=50,
+            )
+            self.logger.warning(
+                "discovery found no column on %s: pass the columns' listing pages "
+                "with -a start_urls=URL[,URL...]",
+                response.url,
+            )
+        return found
+
+    def _take_pages(self, start_url, found):
+        """The first pages (and their listings) of the discovered columns taken."""
+        taken = self._take_columns(
+            start_url, [column for column, _, _ in found], "discovered"
+        )
+        urls = {column.url for column in taken}
+        return [
+            (page, listing) for column, page, listing in found if column.url in urls
+        ]
+
+    async def _fetch_candidate(self, url: str) -> tuple[Response | None, str | None]:
+        """A candidate's page, or None and why not (a dead link, robots.txt,
+        another host after a redirect, not HTML): never a failure of the run."""
+        request = scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            meta={"lianzhou_kind": "discovery"},
+            dont_filter=True,
+        )
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as error:
+            return None, failure_reason(Failure(error))
+        if response.status != 200:
+            return None, str(response.status)
+        if not isinstance(response, TextResponse):
+            return None, "not HTML"
+        return response, None
 
     def _listing_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(
@@ -190,8 +443,12 @@ class PlatformNewsSpider(scrapy.Spider):
             limit=200,
         )
 
-    def parse_listing(self, response: Response, stale_pages: int = 0):
+    def parse_listing(
+        self, response: Response, stale_pages: int = 0, listing: Listing | None = None
+    ):
         """Follow a listing page's articles and, while the column goes on, its next page.
+
+        ``listing``: the page's listing when discovery read it already.
 
         ``stale_pages``: the pages in a row before this one that listed no
         article this run had not seen listed in the column already. The walk
@@ -207,7 +464,8 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
         try:
-            listing = extract_listing(response, scheme=self.url_scheme)
+            if listing is None:
+                listing = extract_listing(response, scheme=self.url_scheme)
             page = self.url_scheme.page_number(response.url)
             # A column is known by its path: the same on a mirror or another port.
             column = self.url_scheme.column(response.url)
@@ -379,6 +637,12 @@ class PlatformNewsSpider(scrapy.Spider):
         stats.inc_value(f"lianzhou/article/failed/{reason}")
         self.run.article_failed(url, reason)
         name_in_report(stats, "lianzhou/article/failed_urls", url, reason, limit=500)
+
+
+def _page_path(url: str) -> str:
+    """A page's path and query: how the state knows a page on any host or port."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _parse_error(error: Exception) -> str:

@@ -24,6 +24,6 @@ class LianshanLoader(ArticleLoader):
 class LianshanSpider(PlatformNewsSpider):
     name = "lianshan"
     site_name = "连山壮族瑶族自治县融媒体中心"
-    # Best guess, never seen live: the platform's scheme applied to Lianshan.
-    default_start_urls = ("https://www.lianshan.gov.cn/zwgk/lsyw/",)
+    # The home page, its columns discovered there; never seen live.
+    default_start_urls = ("https://www.lianshan.gov.cn/",)
     loader_class = LianshanLoader
