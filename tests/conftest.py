@@ -35,6 +35,11 @@ class Crawl:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def items(self) -> list[dict]:
+        """The run's items; none when it left no file (a run with nothing new
+        writes none, only its report)."""
+        if not self.output.exists():
+            assert self.report()["items_file"] is None
+            return []
         with self.output.open(encoding="utf-8") as lines:
             return [json.loads(line) for line in lines]
 
