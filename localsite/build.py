@@ -23,6 +23,7 @@ from lianzhou_news.text.script import to_traditional
 
 from .common import MIRROR_PINYIN, portal_credit_lines
 from .content import COLUMNS, SEED_ID, Article, Column, Image, demo_articles
+from .home import render_home, render_plain_page
 from .skins import render
 
 SITE_TITLE = "连州市人民政府门户网站"
@@ -323,14 +324,101 @@ def build_site(
         "<html><body>不应被抓取</body></html>",
     )
     _write(root / "robots.txt", "User-agent: *\nDisallow: /private/\n")
-    links = "".join(
-        f'<li><a href="{c.path}">{e(c.name)}</a></li>' for c in COLUMNS.values()
+    _write_home_pages(root, articles)
+    return articles
+
+
+#: The home page's menu entries and footer links that are not columns: an
+#: about page and a search page that exist, 政务公开 catalogue pages and a site
+#: map that are dead (404), the Traditional mirror's home, other hosts.
+ABOUT_PATH = "/zjlz/"
+SEARCH_PATH = "/search/"
+DEAD_PATHS = ("/zwgk/gkml/", "/zwgk/zcwj/index.html", "/hdjl/", "/sitemap.html")
+HEADLINES_PER_BLOCK = 4
+
+
+def _home_links(prefix: str = "") -> tuple[list, list]:
+    extra = [
+        ("走进连州", f"{prefix}{ABOUT_PATH}"),
+        ("政府信息公开目录", f"{prefix}{DEAD_PATHS[0]}"),
+        ("政策文件", f"{prefix}{DEAD_PATHS[1]}"),
+        ("互动交流", f"{prefix}{DEAD_PATHS[2]}"),
+        ("站内搜索", f"{prefix}{SEARCH_PATH}"),
+        ("繁體版" if not prefix else "简体版", "/mirror/" if not prefix else "/"),
+    ]
+    footer = [
+        ("网站地图", f"{prefix}{DEAD_PATHS[3]}"),
+        ("清远市人民政府", f"http://{OFFSITE_PLACEHOLDER}/"),
+        ("连州发布", "https://mp.weixin.qq.com/s/Lz3kq2VZ"),
+    ]
+    return extra, footer
+
+
+def _write_home_pages(root: Path, articles: list[Article]) -> None:
+    """The portal's home page and the mirror's (a path-for-path copy, so its
+    links to columns the mirror lacks are dead), an about page, a search page.
+
+    The menu names 连州要闻 and 政务要闻; 部门动态 is reached by its 更多 link
+    only, as real menus name hubs and leave some columns to the blocks.
+    """
+    columns = list(COLUMNS.values())
+    for mirror in (False, True):
+        prefix = "/mirror" if mirror else ""
+        title = MIRROR_SITE_TITLE if mirror else SITE_TITLE
+
+        def name(text: str, mirror: bool = mirror) -> str:
+            return to_traditional(text) if mirror else text
+
+        headlines = {}
+        for column in columns:
+            newest = sorted(
+                (a for a in articles if a.column == column.key),
+                key=lambda a: a.published,
+                reverse=True,
+            )[:HEADLINES_PER_BLOCK]
+            headlines[f"{prefix}{column.path}"] = [
+                (name(a.title), f"{prefix}{article_path(a)}", a.published[:10])
+                for a in newest
+            ]
+        extra, footer = _home_links(prefix)
+        _write(
+            root / prefix.lstrip("/") / "index.html",
+            render_home(
+                title,
+                columns=[(name(c.name), f"{prefix}{c.path}") for c in columns],
+                nav=[
+                    (name(c.name), f"{prefix}{c.path}")
+                    for c in columns
+                    if c.key != "bmdt"
+                ],
+                headlines=headlines,
+                extra_links=[(name(text), url) for text, url in extra],
+                footer_links=[(name(text), url) for text, url in footer],
+                search_action=f"{prefix}{SEARCH_PATH}",
+                home_url=f"{prefix}/",
+                lang="zh-Hant" if mirror else "zh-CN",
+            ),
+        )
+    _write(
+        root / ABOUT_PATH.lstrip("/") / "index.html",
+        render_plain_page(
+            SITE_TITLE,
+            "走进连州",
+            [
+                "连州市位于广东省西北部，是清远市代管的县级市。",
+                "联系电话：0763-6612345",
+            ],
+        ),
     )
     _write(
-        root / "index.html",
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{SITE_TITLE}</title></head><body><ul>{links}</ul></body></html>",
+        root / SEARCH_PATH.lstrip("/") / "index.html",
+        render_plain_page(SITE_TITLE, "站内搜索", ["请输入关键字进行搜索。"]),
     )
-    return articles
+
+
+def home_url(base_url: str) -> str:
+    """The portal's home page: where a crawl that discovers its columns starts."""
+    return f"{base_url}/"
 
 
 def start_urls(base_url: str, *, mirror: bool = True) -> list[str]:
