@@ -262,7 +262,7 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("column %s stopped early: %s", column, stop)
             return
         request = self._listing_request(
-            self.url_scheme.listing_page_url(response.url, next_page)
+            self.url_scheme.next_page_url(response.url, next_page, listing.pager_url)
         )
         request.cb_kwargs["stale_pages"] = stale_pages
         yield request
