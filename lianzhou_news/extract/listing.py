@@ -116,7 +116,8 @@ def extract_listing(
         pager_url = _hanweb_pager(response.url, html.unescape(match.group(1)), text)
     if match := _TOTAL_RECORD_RE.search(text):
         declared_items = int(match.group(1))
-        per = _PER_PAGE_RE.search(text)
+        # The page's pager script says it; a dataproxy answer's own URL does.
+        per = _PER_PAGE_RE.search(text) or _PER_PAGE_RE.search(response.url)
         per_page = int(per.group(1)) if per else 0
         total_pages = max(-(-declared_items // (per_page or 15)), 1)
     elif match := _ARTICLE_COUNT_RE.search(text):
