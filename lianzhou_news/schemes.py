@@ -512,3 +512,36 @@ class Generic(UrlScheme):
 
 #: The generic rule, for CMS families without a scheme of their own.
 GENERIC = Generic()
+
+
+#: The families ``detect_scheme`` chooses from, most specific first.
+KNOWN_SCHEMES: tuple[UrlScheme, ...] = (GUANGDONG_PLATFORM, TRS_WCM, HANWEB)
+#: The fewest article links that name a family.
+DETECT_MIN_LINKS = 3
+_HANWEB_MARKERS = ("<datastore>", "/module/web/jpage/", "var listData")
+
+
+def detect_scheme(links: list[str], text: str = "") -> UrlScheme:
+    """The family whose article URLs most of a listing page's ``links`` are
+    (absolute, same-site); GENERIC when none has ``DETECT_MIN_LINKS``.
+    ``text``: the page's source, where Hanweb keeps its records.
+
+    >>> detect_scheme(["http://h/a/202403/t20240315_%d.html" % n for n in range(5)])
+    TRS_WCM
+    >>> detect_scheme(["http://h/a/content/post_%d.html" % n for n in range(5)])
+    GUANGDONG_PLATFORM
+    >>> detect_scheme([], "<script type='text/xml'><datastore>")
+    HANWEB
+    >>> detect_scheme(["http://h/news/1", "http://h/about/"])
+    GENERIC
+    """
+    counts = [
+        (sum(scheme.article_id(link) is not None for link in links), -rank, scheme)
+        for rank, scheme in enumerate(KNOWN_SCHEMES)
+    ]
+    count, _, best = max(counts, key=lambda c: c[:2])
+    if count >= DETECT_MIN_LINKS:
+        return best
+    if any(marker in text for marker in _HANWEB_MARKERS):
+        return HANWEB
+    return GENERIC

@@ -233,3 +233,43 @@ def test_kill_9_then_rerun_loses_nothing(name, tmp_path):
     counts = Counter(item["article_id"] for item in union)
     assert set(counts) == {t.item_id for t in truth}
     assert max(counts.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "detected"),
+    [("trs", "TRS_WCM"), ("hanweb", "HANWEB"), ("gd", "GUANGDONG_PLATFORM")],
+)
+def test_a_spider_without_a_family_detects_it(name, detected, tmp_path, monkeypatch):
+    # The test spider lives in tests/.
+    root = str(Path(__file__).resolve().parent.parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])
+    )
+    if name == "gd":
+        from localsite import build_site
+        from localsite.build import start_urls
+
+        articles = build_site(tmp_path / "site")
+        expected = {a.article_id for a in articles if not a.also_listed_in}
+        paths = [
+            url.removeprefix("http://x") for url in start_urls("http://x", mirror=False)
+        ]
+    else:
+        family = FAMILIES[name]
+        truth = family.build(tmp_path / "site", family.articles())
+        expected = {t.item_id for t in truth}
+        paths = [url.removeprefix("http://x") for url in family.start_urls("http://x")]
+    with serve(tmp_path / "site") as site:
+        command = crawl_command(
+            [site.base_url + path for path in paths],
+            spider="county_auto",
+            run_id="auto",
+            settings={"SPIDER_MODULES": "lianzhou_news.spiders,tests.auto_spider"},
+        )
+        result = run_crawl(command, tmp_path, timeout=240)
+    assert f"URL scheme detected from {site.base_url}" in result.stderr
+    assert f": {detected}\n" in result.stderr
+    items = _lines(tmp_path / "output/county_auto/auto.jsonl")
+    ids = [item["article_id"] for item in items]
+    assert len(ids) == len(set(ids))
+    assert expected <= set(ids), sorted(expected - set(ids))[:5]

@@ -14,11 +14,12 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from ..extract import SiteSelectors, extract_article, extract_listing
+from ..extract.blocks import resolve_link
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
 from ..report import failure_reason, first_url, name_in_report
 from ..run import RunContext, configure_settings
-from ..schemes import GUANGDONG_PLATFORM, UrlScheme
+from ..schemes import GUANGDONG_PLATFORM, UrlScheme, detect_scheme
 
 
 def parse_start_urls(value: str) -> list[str]:
@@ -76,7 +77,8 @@ class PlatformNewsSpider(scrapy.Spider):
     selectors: SiteSelectors = SiteSelectors()
     loader_class: type[ArticleLoader] = ArticleLoader
     #: The CMS family's URL scheme: article ids, listing pages, columns.
-    url_scheme: UrlScheme = GUANGDONG_PLATFORM
+    #: None: detected from the first listing page read (``detect_scheme``).
+    url_scheme: UrlScheme | None = GUANGDONG_PLATFORM
 
     def __init__(
         self,
@@ -168,6 +170,8 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
         try:
+            if self.url_scheme is None:
+                self.url_scheme = self._detect_scheme(response)
             listing = extract_listing(response, scheme=self.url_scheme)
             page = self.url_scheme.page_number(response.url)
             # A column is known by its path: the same on a mirror or another port.
@@ -266,6 +270,19 @@ class PlatformNewsSpider(scrapy.Spider):
         )
         request.cb_kwargs["stale_pages"] = stale_pages
         yield request
+
+    def _detect_scheme(self, response: Response) -> UrlScheme:
+        """The site's family, from the same-site links of its first listing page."""
+        here = urlsplit(response.url).netloc
+        resolved = (
+            resolve_link(response.url, href.strip())
+            for href in response.xpath("//a/@href").getall()
+        )
+        links = [url for url, parts in resolved if parts and parts.netloc == here]
+        scheme = detect_scheme(links, response.text)
+        self.crawler.stats.set_value("lianzhou/url_scheme", repr(scheme))
+        self.logger.info("URL scheme detected from %s: %r", response.url, scheme)
+        return scheme
 
     async def parse_article(
         self,
