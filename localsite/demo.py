@@ -1,9 +1,12 @@
-"""``make demo``: build the offline site, serve it on 127.0.0.1, crawl it for real.
+"""``make demo``: build the offline counties, serve each on 127.0.0.1, crawl it for real.
+
+Three counties, one per CMS family: 连州 (Guangdong platform), 青溪 (TRS WCM),
+石岭 (Hanweb).
 
 Run from the repository root as ``python -m localsite.demo`` (``python -m`` puts
 the current directory on ``sys.path``; localsite is not installed). Writes
-``output/lianzhou/<run-id>.jsonl`` in the current directory and ends by saying
-how many articles it wrote and where.
+``output/<spider>/<run-id>.jsonl`` in the current directory and says, for
+each county, how many articles it wrote and where.
 """
 
 from __future__ import annotations
@@ -16,30 +19,49 @@ from pathlib import Path
 
 from . import build_site, serve
 from .build import start_urls
+from .hanweb import build_hanweb_site, hanweb_start_urls
 from .run import crawl_command, run_crawl
+from .trs import build_trs_site, trs_start_urls
+
+#: The offline counties the demo crawls: (spider, builder, start URLs), one
+#: per CMS family: the Guangdong platform, TRS WCM, Hanweb.
+COUNTIES = (
+    ("lianzhou", build_site, start_urls),
+    ("qingxi", build_trs_site, trs_start_urls),
+    ("shiling", build_hanweb_site, hanweb_start_urls),
+)
 
 
 def main() -> int:
-    site_dir = Path("build/demo_site")
+    for spider, build, starts in COUNTIES:
+        status = crawl_county(spider, build, starts)
+        if status:
+            return status
+    return 0
+
+
+def crawl_county(spider: str, build, starts) -> int:
+    site_dir = Path("build/demo_site") / spider
     # A fresh state every time: the demo is always a full crawl.
-    state_dir = Path("build/demo_state")
+    state_dir = Path("build/demo_state") / spider
     shutil.rmtree(site_dir, ignore_errors=True)
     shutil.rmtree(state_dir, ignore_errors=True)
-    articles = build_site(site_dir)
+    articles = build(site_dir)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with serve(site_dir) as site:
-        urls = start_urls(site.base_url)
+        urls = starts(site.base_url)
         print(
-            f"demo: serving the offline site ({len(articles)} articles) at {site.base_url}"
+            f"demo: serving the offline county {spider} ({len(articles)} articles) at {site.base_url}"
         )
-        print(f"demo: scrapy crawl lianzhou -a start_urls={','.join(urls)}")
+        print(f"demo: scrapy crawl {spider} -a start_urls={','.join(urls)}")
         settings = {"LIANZHOU_STATE_DIR": str(state_dir)}
-        command = crawl_command(urls, run_id=run_id, settings=settings)
+        command = crawl_command(urls, spider=spider, run_id=run_id, settings=settings)
         result = run_crawl(command, Path.cwd(), capture=False)
-    output = Path("output/lianzhou") / f"{run_id}.jsonl"
+    output = Path("output") / spider / f"{run_id}.jsonl"
     if result.returncode != 0 or not output.exists():
         print(
-            f"demo: the crawl failed (exit status {result.returncode})", file=sys.stderr
+            f"demo: the crawl of {spider} failed (exit status {result.returncode})",
+            file=sys.stderr,
         )
         return result.returncode or 1
     with output.open(encoding="utf-8") as lines:

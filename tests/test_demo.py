@@ -31,9 +31,13 @@ def test_demo_is_a_full_crawl_every_time(tmp_path):
             timeout=240,
         )
         assert result.returncode == 0, result.stderr[-2000:]
-        match = re.search(r"demo: wrote (\d+) articles to (\S+)", result.stdout)
-        assert match, result.stdout[-1000:]
-        assert (tmp_path / match.group(2)).exists()
-        counts.append(int(match.group(1)))
-        assert "demo: run report (healthy: true) in output/lianzhou/" in result.stdout
-    assert counts == [66, 66]
+        wrote = re.findall(r"demo: wrote (\d+) articles to (\S+)", result.stdout)
+        assert len(wrote) == 3, result.stdout[-1000:]
+        assert all((tmp_path / path).exists() for _, path in wrote)
+        counts.append([(int(n), path.split("/")[1]) for n, path in wrote])
+        for spider in ("lianzhou", "qingxi", "shiling"):
+            assert (
+                f"demo: run report (healthy: true) in output/{spider}/" in result.stdout
+            )
+    # One county per CMS family: Guangdong platform, TRS WCM, Hanweb.
+    assert counts[0] == counts[1] == [(66, "lianzhou"), (42, "qingxi"), (42, "shiling")]
