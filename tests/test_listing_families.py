@@ -183,6 +183,8 @@ def test_hanweb_datastore_records_and_dataproxy_pages():
             "2024-09-30",
         )
     ]
+    # The answer prints no pager script: its perpage is its own URL's.
+    assert (answer.declared_items, answer.total_pages) == (35, 18)
     assert HANWEB.next_page_url(second, 3, answer.pager_url).endswith(
         "startrecord=5&endrecord=6&perpage=2"
     )
