@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from .extract import extract_article, response_from_file
+from .schemes import GENERIC
 
 #: Folders of golden cases under tests/fixtures/: one per spider, plus the
 #: template variants of the Lianzhou site.
@@ -65,7 +66,7 @@ class GoldenCase:
             "listing_date": self.meta.get("listing_date"),
             "selectors": spider.selectors,
             "loader_class": spider.loader_class,
-            "scheme": spider.url_scheme,
+            "scheme": spider.url_scheme or GENERIC,
         }
         return extract_article(self.response(), **{**options, **overrides})
 
@@ -182,7 +183,7 @@ class LabelledPage:
             site=spider.site_name,
             selectors=spider.selectors,
             loader_class=spider.loader_class,
-            scheme=spider.url_scheme,
+            scheme=spider.url_scheme or GENERIC,
         )
 
 

@@ -110,6 +110,16 @@ class UrlScheme(ABC):
     def listing_page_url(self, url: str, page: int) -> str:
         """The URL of page ``page`` (1-based) of the column ``url`` is a listing page of."""
 
+    def next_page_url(self, listing_url: str, page: int, pager_url: str | None) -> str:
+        """The URL of page ``page`` of the column ``listing_url`` is a page of.
+
+        ``pager_url`` is the next-page URL the listing page printed, if any
+        (``Listing.pager_url``): a family whose pages take parameters only the
+        page knows (Hanweb's dataproxy) builds on it. By default, the scheme's
+        own numbering.
+        """
+        return self.listing_page_url(listing_url, page)
+
     @abstractmethod
     def page_number(self, url: str) -> int:
         """Which page (1-based) of its column a listing URL is."""
@@ -202,3 +212,336 @@ class GuangdongPlatform(UrlScheme):
 
 #: The scheme of the Guangdong provincial platform, the default everywhere.
 GUANGDONG_PLATFORM = GuangdongPlatform()
+
+
+def _directory(url: str) -> str:
+    """``url`` without its query and file name: the column's directory."""
+    base = url.split("?", 1)[0].split("#", 1)[0]
+    return base[: base.rfind("/") + 1]
+
+
+class TrsWcm(UrlScheme):
+    """TRS WCM (拓尔思), the commonest CMS of Chinese government sites.
+
+    Articles are ``<column>/YYYYMM/tYYYYMMDD_<id>.html`` (or ``.htm``), the id
+    is the file name; a column's listing pages are ``index.html``, then
+    ``index_1.html`` for page 2, ``index_2.html`` for page 3 … (the page's
+    ``createPageHTML(N, i, "index", "html")`` numbers pages from 0).
+
+    >>> scheme = TrsWcm()
+    >>> scheme.article_id("http://h/xwzx/tzgg/202403/t20240315_123456.html")
+    't20240315_123456'
+    >>> scheme.article_id("http://h/xwzx/tzgg/index_1.html") is None
+    True
+    >>> scheme.listing_page_url("http://h/xwzx/tzgg/", 2)
+    'http://h/xwzx/tzgg/index_1.html'
+    >>> scheme.listing_page_url("http://h/xwzx/tzgg/index_4.html", 1)
+    'http://h/xwzx/tzgg/index.html'
+    >>> scheme.page_number("http://h/xwzx/tzgg/index_1.html"), scheme.page_number("http://h/xwzx/tzgg/")
+    (2, 1)
+    >>> scheme.pager_page("http://h/xwzx/tzgg/index_33.html", "http://h/xwzx/tzgg/index.html")
+    34
+    >>> scheme.pager_page("http://h/xwzx/index_3.html", "http://h/xwzx/tzgg/") is None
+    True
+    >>> scheme.column("http://h/xwzx/tzgg/index_5.html")
+    '/xwzx/tzgg/index.html'
+    >>> scheme.article_path("/xwzx/tzgg/", "t20240315_123456")
+    '/xwzx/tzgg/202403/t20240315_123456.html'
+    """
+
+    _ARTICLE_RE = re.compile(r"/\d{6}/(t\d{8}_\d+)\.s?html?$", re.IGNORECASE)
+    _PAGE_NAME_RE = re.compile(rf"index(?:_([0-9]{{1,{PAGE_DIGITS_MAX}}}))?\.s?html?")
+
+    def article_id(self, url: str) -> str | None:
+        match = self._ARTICLE_RE.search(urlsplit(url).path)
+        return match.group(1).lower() if match else None
+
+    def listing_page_url(self, url: str, page: int) -> str:
+        name = "index.html" if page <= 1 else f"index_{page - 1}.html"
+        return urljoin(_directory(url), name)
+
+    def page_number(self, url: str) -> int:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        match = self._PAGE_NAME_RE.fullmatch(name)
+        return int(match.group(1)) + 1 if match and match.group(1) else 1
+
+    def pager_page(self, link: str, listing_url: str) -> int | None:
+        path = urlsplit(link).path
+        column_dir = urlsplit(_directory(listing_url)).path
+        name = path[len(column_dir) :]
+        if not path.startswith(column_dir) or not self._PAGE_NAME_RE.fullmatch(name):
+            return None
+        return self.page_number(link)
+
+    def article_path(self, column_path: str, article_id: str) -> str:
+        return f"{column_path}{article_id[1:7]}/{article_id}.html"
+
+    def __repr__(self) -> str:
+        return "TRS_WCM"
+
+
+class Hanweb(UrlScheme):
+    """Hanweb (大汉) JCMS: columns ``/col/col<col>/index.html``, articles
+    ``/art/YYYY/M/D/art_<col>_<id>.html`` (the newer JPaaS template:
+    ``/col/col<col>/content/content_<id>.html``).
+
+    A column's first page prints its first records in a ``<script
+    type="text/xml">`` datastore; further pages are answered by
+    ``/module/web/jpage/dataproxy.jsp`` with the parameters the page prints in
+    its ``<nextgroup>`` (webid, columnid, unitid …) and ``startrecord``,
+    ``endrecord``, ``perpage``: the same XML. This scheme asks for one page per
+    request, by GET, so a page's URL says which page of which column it is.
+
+    >>> scheme = Hanweb()
+    >>> scheme.article_id("http://h/art/2024/10/14/art_60085_11394426.html")
+    'art_60085_11394426'
+    >>> scheme.article_id("http://h/jxssthjt/col/col42150/content/content_1951206363677671424.html")
+    'content_1951206363677671424'
+    >>> scheme.article_id("http://h/col/col60085/index.html") is None
+    True
+    >>> proxy = "http://h/module/web/jpage/dataproxy.jsp?webid=1&columnid=60085&unitid=7&startrecord=16&endrecord=30&perpage=15"
+    >>> scheme.page_number(proxy), scheme.page_number("http://h/col/col60085/index.html")
+    (2, 1)
+    >>> scheme.listing_page_url(proxy, 3)
+    'http://h/module/web/jpage/dataproxy.jsp?webid=1&columnid=60085&unitid=7&startrecord=31&endrecord=45&perpage=15'
+    >>> scheme.listing_page_url(proxy, 1)
+    'http://h/col/col60085/index.html'
+    >>> scheme.column(proxy) == scheme.column("http://h/col/col60085/index.html") == "/col/col60085/index.html"
+    True
+    >>> scheme.pager_page(proxy, "http://h/col/col60085/index.html")
+    2
+    >>> scheme.article_path("/col/col60085/", "art_60085_11394426")
+    Traceback (most recent call last):
+    ...
+    ValueError: a Hanweb article path needs its date: use hanweb_article_path
+    """
+
+    PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+    _ARTICLE_RE = re.compile(
+        r"/art/\d{4}/\d{1,2}/\d{1,2}/(art_\d+_\d+)\.html?$"
+        r"|/col/col\d+/content/(content_\d+)\.html?$",
+        re.IGNORECASE,
+    )
+    _COLUMN_RE = re.compile(r"^(.*?/col/col(\d+))/")
+    _NUMBER_RE = re.compile(rf"[0-9]{{1,{PAGE_DIGITS_MAX}}}")
+    #: Records per page when the page does not say (Hanweb's default).
+    DEFAULT_PER_PAGE = 15
+
+    def article_id(self, url: str) -> str | None:
+        match = self._ARTICLE_RE.search(urlsplit(url).path)
+        return (match.group(1) or match.group(2)).lower() if match else None
+
+    def _query(self, url: str) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+    def _int(self, value: str | None, default: int) -> int:
+        if value and self._NUMBER_RE.fullmatch(value):
+            return int(value)
+        return default
+
+    def is_proxy(self, url: str) -> bool:
+        return urlsplit(url).path.endswith(self.PROXY_PATH)
+
+    def proxy_url(self, url: str, params: dict[str, str], page: int) -> str:
+        """The dataproxy URL of page ``page`` with the column's ``params``."""
+        from urllib.parse import urlencode
+
+        per = self._int(params.get("perpage"), self.DEFAULT_PER_PAGE) or 1
+        params = {
+            k: v
+            for k, v in params.items()
+            if k not in ("startrecord", "endrecord", "perpage", "page")
+        }
+        params |= {
+            "startrecord": str((page - 1) * per + 1),
+            "endrecord": str(page * per),
+            "perpage": str(per),
+        }
+        return urljoin(url, self.PROXY_PATH) + "?" + urlencode(params)
+
+    def listing_page_url(self, url: str, page: int) -> str:
+        if self.is_proxy(url):
+            params = self._query(url)
+            if page <= 1:
+                return urljoin(url, f"/col/col{params.get('columnid', '')}/index.html")
+            return self.proxy_url(url, params, page)
+        match = self._COLUMN_RE.match(urlsplit(url).path)
+        first = urljoin(url, f"{match.group(1)}/index.html") if match else url
+        if page <= 1:
+            return first.split("?", 1)[0]
+        column = match.group(2) if match else ""
+        return self.proxy_url(url, {"columnid": column}, page)
+
+    def next_page_url(self, listing_url: str, page: int, pager_url: str | None) -> str:
+        """A column's first page prints its dataproxy parameters in its
+        ``<nextgroup>`` link; later pages carry them in their own URL."""
+        if not self.is_proxy(listing_url) and pager_url and self.is_proxy(pager_url):
+            return self.proxy_url(listing_url, self._query(pager_url), page)
+        return self.listing_page_url(listing_url, page)
+
+    def page_number(self, url: str) -> int:
+        if not self.is_proxy(url):
+            return 1
+        params = self._query(url)
+        per = self._int(params.get("perpage"), self.DEFAULT_PER_PAGE) or 1
+        start = self._int(params.get("startrecord"), 1)
+        return (start - 1) // per + 1
+
+    def pager_page(self, link: str, listing_url: str) -> int | None:
+        if not self.is_proxy(link) or self.column(link) != self.column(listing_url):
+            return None
+        return self.page_number(link)
+
+    def column(self, url: str) -> str:
+        return urlsplit(self.listing_page_url(url, 1)).path
+
+    def article_path(self, column_path: str, article_id: str) -> str:
+        raise ValueError(
+            "a Hanweb article path needs its date: use hanweb_article_path"
+        )
+
+    def __repr__(self) -> str:
+        return "HANWEB"
+
+
+def hanweb_article_path(column_id: str, article_id: str, published: str) -> str:
+    """``/art/YYYY/M/D/art_<col>_<id>.html`` of an article published on
+    ``published`` (``YYYY-MM-DD…``): Hanweb writes the date without zeros.
+
+    >>> hanweb_article_path("60085", "11394426", "2024-03-05 10:00:00")
+    '/art/2024/3/5/art_60085_11394426.html'
+    """
+    year, month, day = (int(part) for part in published[:10].split("-"))
+    return f"/art/{year}/{month}/{day}/art_{column_id}_{article_id}.html"
+
+
+#: The TRS WCM scheme.
+TRS_WCM = TrsWcm()
+#: The Hanweb (大汉) scheme.
+HANWEB = Hanweb()
+
+
+class Generic(UrlScheme):
+    """Any other CMS: no URL says "article" by itself.
+
+    The listing extractor (``lianzhou_news.extract.listing``) takes the main
+    list to be the largest group of same-shaped, same-site links with a date
+    beside them; every such link's id is its ``item_id``. Pages: ``?page=N``,
+    ``index_N.html`` (page N), ``<listing>/N``, and the page's 下一页/next link.
+
+    >>> scheme = Generic()
+    >>> scheme.article_id("http://h/jyt/c110634/202511/174240943.shtml")
+    '174240943'
+    >>> scheme.page_number("http://h/news/list?page=3"), scheme.page_number("http://h/news/plaactlist/2")
+    (3, 2)
+    >>> scheme.page_number("http://h/a/index_4.html"), scheme.page_number("http://h/a/")
+    (4, 1)
+    >>> scheme.pager_page("http://h/news/plaactlist/201", "http://h/news/plaactlist")
+    201
+    >>> scheme.pager_page("http://h/news/list?page=2", "http://h/news/list")
+    2
+    >>> scheme.pager_page("http://h/news/plaact/86346", "http://h/news/plaactlist") is None
+    True
+    >>> scheme.listing_page_url("http://h/news/list?page=2", 3)
+    'http://h/news/list?page=3'
+    >>> scheme.listing_page_url("http://h/a/index_2.html", 1)
+    'http://h/a/index.html'
+    """
+
+    _PAGE_QUERY_RE = re.compile(rf"(?:^|&)page=([0-9]{{1,{PAGE_DIGITS_MAX}}})(?:&|$)")
+    _PAGE_FILE_RE = re.compile(rf"index(?:_([0-9]{{1,{PAGE_DIGITS_MAX}}}))?\.s?html?")
+    # A trailing page number has at most 4 digits: longer ones are article ids.
+    _TRAILING_RE = re.compile(r"^(.*?)/([0-9]{1,4})$")
+
+    def article_id(self, url: str) -> str | None:
+        return cms_document_id(url) or url_hash_id(url)
+
+    def _parts(self, url: str) -> tuple[str, int]:
+        """``(the column's key, the page)`` of a listing URL."""
+        parts = urlsplit(url)
+        if match := self._PAGE_QUERY_RE.search(parts.query):
+            return parts.path, int(match.group(1))
+        directory, _, name = parts.path.rpartition("/")
+        if match := self._PAGE_FILE_RE.fullmatch(name):
+            return directory + "/", int(match.group(1) or 1)
+        if match := self._TRAILING_RE.match(parts.path):
+            return match.group(1), int(match.group(2))
+        return parts.path.rstrip("/") if name == "" else parts.path, 1
+
+    def listing_page_url(self, url: str, page: int) -> str:
+        parts = urlsplit(url)
+        if self._PAGE_QUERY_RE.search(parts.query):
+            query = self._PAGE_QUERY_RE.sub(
+                lambda m: m.group(0).replace(m.group(1), str(page)), parts.query
+            )
+            return parts._replace(query=query).geturl()
+        directory, _, name = parts.path.rpartition("/")
+        if self._PAGE_FILE_RE.fullmatch(name) or name == "":
+            file = "index.html" if page <= 1 else f"index_{page}.html"
+            return urljoin(url, f"{directory}/{file}")
+        if match := self._TRAILING_RE.match(parts.path):
+            return urljoin(url, f"{match.group(1)}/{page}")
+        return url if page <= 1 else f"{url.split('?', 1)[0]}?page={page}"
+
+    def next_page_url(self, listing_url: str, page: int, pager_url: str | None) -> str:
+        """The page's own 下一页/next link when it printed one."""
+        if pager_url and self.pager_page(pager_url, listing_url) == page:
+            return pager_url
+        return self.listing_page_url(listing_url, page)
+
+    def page_number(self, url: str) -> int:
+        return self._parts(url)[1]
+
+    def pager_page(self, link: str, listing_url: str) -> int | None:
+        key, page = self._parts(link)
+        return (
+            page if key.rstrip("/") == self._parts(listing_url)[0].rstrip("/") else None
+        )
+
+    def column(self, url: str) -> str:
+        return self._parts(url)[0]
+
+    def article_path(self, column_path: str, article_id: str) -> str:
+        return f"{column_path}{article_id}.html"
+
+    def __repr__(self) -> str:
+        return "GENERIC"
+
+
+#: The generic rule, for CMS families without a scheme of their own.
+GENERIC = Generic()
+
+
+#: The families ``detect_scheme`` chooses from, most specific first.
+KNOWN_SCHEMES: tuple[UrlScheme, ...] = (GUANGDONG_PLATFORM, TRS_WCM, HANWEB)
+#: The fewest article links that name a family.
+DETECT_MIN_LINKS = 3
+_HANWEB_MARKERS = ("<datastore>", "/module/web/jpage/", "var listData")
+
+
+def detect_scheme(links: list[str], text: str = "") -> UrlScheme:
+    """The family whose article URLs most of a listing page's ``links`` are
+    (absolute, same-site); GENERIC when none has ``DETECT_MIN_LINKS``.
+    ``text``: the page's source, where Hanweb keeps its records.
+
+    >>> detect_scheme(["http://h/a/202403/t20240315_%d.html" % n for n in range(5)])
+    TRS_WCM
+    >>> detect_scheme(["http://h/a/content/post_%d.html" % n for n in range(5)])
+    GUANGDONG_PLATFORM
+    >>> detect_scheme([], "<script type='text/xml'><datastore>")
+    HANWEB
+    >>> detect_scheme(["http://h/news/1", "http://h/about/"])
+    GENERIC
+    """
+    counts = [
+        (sum(scheme.article_id(link) is not None for link in links), -rank, scheme)
+        for rank, scheme in enumerate(KNOWN_SCHEMES)
+    ]
+    count, _, best = max(counts, key=lambda c: c[:2])
+    if count >= DETECT_MIN_LINKS:
+        return best
+    if any(marker in text for marker in _HANWEB_MARKERS):
+        return HANWEB
+    return GENERIC

@@ -22,6 +22,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .build import OFFSITE_PLACEHOLDER
+from .hanweb import dataproxy_answer
+
+#: Hanweb's list endpoint, answered from the records ``localsite.hanweb`` wrote.
+HANWEB_PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class _Handler(SimpleHTTPRequestHandler):
                 fault.served += 1
             return self._fault(fault)
         path = self.path.split("?", 1)[0]
+        if path == HANWEB_PROXY_PATH:
+            return self._dataproxy(self.path.partition("?")[2])
         for prefix, make in self.site.pages.items():
             if path.startswith(prefix):
                 page = make(path)
@@ -132,6 +138,25 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         return io.BytesIO(data)
+
+    def do_POST(self):
+        """Hanweb's dataproxy.jsp takes its parameters by POST too (a form)."""
+        if self.path.split("?", 1)[0] != HANWEB_PROXY_PATH:
+            self.send_error(405)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        form = self.rfile.read(min(length, 65536)).decode("utf-8", "replace")
+        query = "&".join(q for q in (self.path.partition("?")[2], form) if q)
+        body = self._dataproxy(query)
+        if body is not None:
+            self.copyfile(body, self.wfile)
+
+    def _dataproxy(self, query: str):
+        answer = dataproxy_answer(Path(self.directory), query)
+        if answer is None:
+            self.send_error(404)
+            return None
+        return self._send(200, answer, "text/xml; charset=UTF-8")
 
     def _page_bytes(self) -> bytes:
         target = Path(self.translate_path(self.path))

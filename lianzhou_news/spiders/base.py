@@ -26,11 +26,12 @@ from ..discovery import (
     is_site_root,
 )
 from ..extract import Listing, SiteSelectors, extract_article, extract_listing
+from ..extract.blocks import resolve_link
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
 from ..report import failure_reason, first_url, name_in_report
 from ..run import RunContext, configure_settings
-from ..schemes import GUANGDONG_PLATFORM, UrlScheme
+from ..schemes import GUANGDONG_PLATFORM, UrlScheme, detect_scheme
 
 
 def parse_start_urls(value: str) -> list[str]:
@@ -99,7 +100,8 @@ class PlatformNewsSpider(scrapy.Spider):
     selectors: SiteSelectors = SiteSelectors()
     loader_class: type[ArticleLoader] = ArticleLoader
     #: The CMS family's URL scheme: article ids, listing pages, columns.
-    url_scheme: UrlScheme = GUANGDONG_PLATFORM
+    #: None: detected from the first listing page read (``detect_scheme``).
+    url_scheme: UrlScheme | None = GUANGDONG_PLATFORM
     #: URL path prefixes of a mirror that copies the portal path for path, in
     #: Traditional script (the offline site's ``/mirror/``). The portal's copy
     #: of an article wins: one listed on a mirror is held back until the crawl
@@ -269,6 +271,9 @@ class PlatformNewsSpider(scrapy.Spider):
         the columns it links to (discovery), which are then walked."""
         listing = None
         if isinstance(response, TextResponse):
+            if self.url_scheme is None:
+                # From the start page's links (a home page links articles too).
+                self.url_scheme = self._detect_scheme(response)
             try:
                 listing = extract_listing(response, scheme=self.url_scheme)
             except Exception:  # parse_listing names the failure
@@ -464,6 +469,8 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("listing page is not HTML: %s", response.url)
             return
         try:
+            if self.url_scheme is None:
+                self.url_scheme = self._detect_scheme(response)
             if listing is None:
                 listing = extract_listing(response, scheme=self.url_scheme)
             page = self.url_scheme.page_number(response.url)
@@ -566,10 +573,23 @@ class PlatformNewsSpider(scrapy.Spider):
             self.logger.warning("column %s stopped early: %s", column, stop)
             return
         request = self._listing_request(
-            self.url_scheme.listing_page_url(response.url, next_page)
+            self.url_scheme.next_page_url(response.url, next_page, listing.pager_url)
         )
         request.cb_kwargs["stale_pages"] = stale_pages
         yield request
+
+    def _detect_scheme(self, response: Response) -> UrlScheme:
+        """The site's family, from the same-site links of its first listing page."""
+        here = urlsplit(response.url).netloc
+        resolved = (
+            resolve_link(response.url, href.strip())
+            for href in response.xpath("//a/@href").getall()
+        )
+        links = [url for url, parts in resolved if parts and parts.netloc == here]
+        scheme = detect_scheme(links, response.text)
+        self.crawler.stats.set_value("lianzhou/url_scheme", repr(scheme))
+        self.logger.info("URL scheme detected from %s: %r", response.url, scheme)
+        return scheme
 
     async def parse_article(
         self,
