@@ -65,11 +65,15 @@ class Run:
     host: str
 
 
-def _crawl(family: Family, workdir: Path, run_id: str, **settings) -> Run:
+def _crawl(
+    family: Family, workdir: Path, run_id: str, home: bool = False, **settings
+) -> Run:
+    """Crawl the county from its column listings, or (``home``) from its home
+    page alone, the columns discovered there."""
     workdir.mkdir(parents=True, exist_ok=True)
     with serve(workdir / "site") as site:
         command = crawl_command(
-            family.start_urls(site.base_url),
+            [site.base_url + "/"] if home else family.start_urls(site.base_url),
             spider=family.spider,
             run_id=run_id,
             settings=settings,
@@ -106,7 +110,10 @@ def test_every_article_exactly_once(full_crawl):
 
 
 def test_every_field_is_the_page_s(full_crawl):
-    family, truth, run = full_crawl
+    _check_fields(*full_crawl)
+
+
+def _check_fields(family, truth, run):
     by_id = {t.item_id: t for t in truth}
     for item in run.items:
         made = by_id[item["article_id"]]
@@ -148,6 +155,26 @@ def test_nothing_off_site_and_every_page_once(full_crawl):
         assert sum("startrecord=11&endrecord=15&perpage=5" in p for p in proxy) == 3
     else:
         assert proxy == []
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_from_the_home_page_alone(name, tmp_path):
+    """The first-day path: only the home page given, the columns discovered
+    there; every article once with every field right, nothing off-site."""
+    family = FAMILIES[name]
+    truth = family.build(tmp_path / "site", family.articles())
+    run = _crawl(family, tmp_path, "home", home=True)
+    assert run.returncode == 0, run.log[-3000:]
+    assert run.report["healthy"] is True
+    ids = [item["article_id"] for item in run.items]
+    assert len(ids) == len(set(ids)) == len(truth) == 42
+    assert set(ids) == {t.item_id for t in truth}
+    _check_fields(family, truth, run)
+    assert {hit.host for hit in run.hits} == {run.host}
+    article_paths = [h.path for h in run.hits if h.path in {t.path for t in truth}]
+    assert len(article_paths) == len(set(article_paths)) == 42
+    found = {c["name"] for c in run.report["columns"]}
+    assert found == {c.name for c in family.columns.values()}, run.report["columns"]
 
 
 def test_hanweb_dataproxy_answers_post(tmp_path):
