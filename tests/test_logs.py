@@ -108,5 +108,5 @@ def test_an_unknown_spider_is_a_usage_error_without_a_traceback(tmp_path):
     assert result.returncode == 2  # docs/operations.md: "wrong command line"
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.rstrip().endswith(
-        "error: no spider named 'nosuch' (spiders: lianshan, lianzhou)"
+        "error: no spider named 'nosuch' (spiders: lianshan, lianzhou, qingxi, shiling)"
     ), result.stderr
