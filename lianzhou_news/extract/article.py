@@ -476,7 +476,7 @@ def _choose_timestamp(
     """The publication time and the layer it came from.
 
     The info line and the PubDate-style meta tags are read both; where they
-    agree the more precise wins. Failing both, a ``<time datetime>``, then a
+    agree the more precise wins, except that a printed day stays a day. Failing both, a ``<time datetime>``, then a
     short line with a date just around the headline, then the first short
     line anywhere with a date and a time.
     """
@@ -486,7 +486,13 @@ def _choose_timestamp(
     meta_ts = parse_timestamp(
         metas.first(*_PUBLISHED_META), now=now, reference=reference
     )
-    timestamp = merge_timestamps(info_ts, meta_ts)
+    # A day the page prints is all it claims: a time only a meta tag carries
+    # (nfra's PubDate 11:18 under "发布时间：2025-06-03") is the CMS's, not
+    # the page's, so it refines only a printed time, never a printed day.
+    if info_ts is not None and info_ts.precision == "day":
+        timestamp = info_ts
+    else:
+        timestamp = merge_timestamps(info_ts, meta_ts)
     if timestamp is not None:
         return timestamp, "info_line" if timestamp is info_ts else "meta"
     # A labelled time elsewhere ("发布日期：2019-03-06" under the text).
