@@ -616,7 +616,11 @@ def extract_article(
         and _text_len(page_blocks[start : info[0]]) < 300
     ):
         start = info[1]  # the container opens with headline and info line
-    elif title and (at := _index_of(page_blocks, title, start, stop)) is not None:
+    elif (
+        title
+        and (at := _index_of(page_blocks, title, start, stop)) is not None
+        and not _is_text_paragraph(page_blocks[at])
+    ):
         start = at + 1  # the container holds the headline: the body starts below it
     body = _read_body(
         page_blocks[start:stop], page_blocks[stop : stop + 15], source, site
@@ -783,6 +787,21 @@ def _index_of(blocks: list[Block], text: str, start: int, stop: int) -> int | No
     return next(
         (i for i in range(start, min(stop, start + 10)) if blocks[i].text == text), None
     )
+
+
+_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|bt", re.IGNORECASE)
+
+
+def _is_text_paragraph(block: Block) -> bool:
+    """A plain ``<p>`` of the text, not a headline element.
+
+    A body that opens with a ``<p>`` repeating the headline printed above it
+    (MND's bulletins, tests/fixtures/gov) opens with that paragraph; an
+    ``<h1>``, a ``<div>`` or a ``<p class="title">`` is the headline itself.
+    """
+    owner = block.owner
+    marks = f"{owner.get('class') or ''} {owner.get('id') or ''}"
+    return owner.tag == "p" and not _TITLE_MARK_RE.search(marks)
 
 
 def _drop_replacement_characters(item: ArticleItem) -> None:
