@@ -55,6 +55,7 @@ from ..text.lines import (
     is_attribution_line,
     is_chrome,
     is_end_marker,
+    is_footer_line,
     is_info_line,
     is_metadata_line,
     is_stop_line,
@@ -266,7 +267,12 @@ def _body_container(
 
 
 def _text_weight(block: Block) -> int:
-    if block.image is not None or is_chrome(block.text) or is_info_line(block.text):
+    if (
+        block.image is not None
+        or is_chrome(block.text)
+        or is_info_line(block.text)
+        or is_stop_line(block.text)
+    ):
         return 0
     weight = cjk_len(block.text)
     return weight if weight >= 10 else 0
@@ -310,19 +316,29 @@ def _tighten(container: etree._Element, blocks: list[Block]) -> etree._Element:
 
 
 def _densest_element(root: etree._Element, blocks: list[Block]) -> etree._Element:
-    """The element holding the most paragraph text, discounted by link text."""
+    """The element holding the most paragraph text, discounted by link text.
+
+    An element holding a footer line (address, sponsor, ICP number) is the
+    footer, however many lines it has: a one-paragraph notice above a footer
+    of five (nf-detail, tests/fixtures/gov) is the text.
+    """
     scores: dict[etree._Element, float] = defaultdict(float)
+    footers: set[etree._Element] = set()
     for block in blocks:
-        weight = cjk_len(block.text)
-        if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
-            continue
         holder = block.owner
         while holder.tag in PARAGRAPH_TAGS and holder.getparent() is not None:
             holder = holder.getparent()
+        if block.text and is_footer_line(block.text):
+            footers.add(holder)
+        weight = cjk_len(block.text)
+        if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
+            continue
         scores[holder] += weight
         parent = holder.getparent()
         if parent is not None:
             scores[parent] += weight / 2
+    for footer in footers:
+        scores.pop(footer, None)
     if not scores:
         return root
     top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:5]

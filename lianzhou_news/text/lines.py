@@ -62,6 +62,8 @@ _STOP_LINE_RE = re.compile(
         .{0,60}(?:未经授权不得转载|未經授權不得轉載|转载请注明出处|轉載請註明出處|
             未经许可不得转载|未經許可不得轉載|不得转载|版权归.{1,20}所有).{0,60}|
         .*(?:ICP备|ICP備|公网安备|公網安備).*|
+        # nfra's rights notice: "1.凡本站及其子站注明…其版权属于…所有。…转载使用时必须注明…"
+        .{0,20}凡本(?:站|网|網).{0,80}(?:版权|版權)(?:属于|屬於|归|歸).{0,200}|
         .*\d\s*条评论.*|.*\d\s*條評論.*|  # \d, not \d+: after .* it was quadratic
         (?:最热|最新|热门|全部|精彩|网友|熱門|網友)評?评?论.*|我要评论.*|发表评论.*|
         查看全部.*|更多精彩评论.*|
@@ -71,6 +73,28 @@ _STOP_LINE_RE = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+# What only a page footer prints: the portal's address, its sponsor, its
+# registration numbers. No article text is made of these.
+_FOOTER_LINE_RE = re.compile(
+    r"^(?:(?:版权所有|版權所有|主办单位|主辦單位|承办单位|承辦單位|网站标识码|網站標識碼)\s*[:：]?.*"
+    r"|.*(?:ICP备|ICP備|公网安备|公網安備).*"
+    r"|(?:办公地址|辦公地址|联系地址|聯繫地址)\s*[:：].{0,80})$"
+)
+
+
+def is_footer_line(line: str) -> bool:
+    """True for a line that only a page footer prints.
+
+    >>> is_footer_line("办公地址：广州市海珠区琶洲大道190号 邮编：510308")
+    True
+    >>> is_footer_line("主办单位: 国家能源局南方监管局 京ICP备11044902号")
+    True
+    >>> is_footer_line("会议在市政府办公地址召开。")
+    False
+    """
+    return bool(_FOOTER_LINE_RE.match(line))
 
 
 def is_chrome(line: str) -> bool:
