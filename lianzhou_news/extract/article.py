@@ -249,6 +249,7 @@ def _body_container(
     root: etree._Element,
     selectors: SiteSelectors,
     blocks: list[Block],
+    title: str | None = None,
 ):
     if selectors.body:
         found = response.css(selectors.body)
@@ -262,8 +263,8 @@ def _body_container(
             if length >= 50 and (best is None or length > best[1]):
                 best = (candidate.root, length)
         if best:
-            return _tighten(best[0], blocks), "container"
-    return _tighten(_densest_element(root, blocks), blocks), "density"
+            return _tighten(best[0], blocks, title), "container"
+    return _tighten(_densest_element(root, blocks), blocks, title), "density"
 
 
 def _text_weight(block: Block) -> int:
@@ -278,17 +279,21 @@ def _text_weight(block: Block) -> int:
     return weight if weight >= 10 else 0
 
 
-def _tighten(container: etree._Element, blocks: list[Block]) -> etree._Element:
+def _tighten(
+    container: etree._Element, blocks: list[Block], title: str | None = None
+) -> etree._Element:
     """The innermost element under ``container`` that holds nearly all of its
     paragraph text.
 
     Skins wrap headline, info line, font-size and share toolbars, the text and
     an attachment box in one element; the text itself sits in one child of it
-    (whatever its name). Descend while one child holds 90% of the text.
+    (whatever its name). Descend while one child holds 90% of the text; the
+    headline (or a line of it) is not text: nfra prints it on two lines beside
+    a table of short cells.
     """
     weights: dict[etree._Element, int] = defaultdict(int)
     for block in blocks:
-        weight = _text_weight(block)
+        weight = 0 if title and block.text in title else _text_weight(block)
         if not weight:
             continue
         node = block.owner
@@ -613,7 +618,9 @@ def extract_article(
         provenance["title"] = title_layer
 
     # Body: the container, from just after the info line when it holds it.
-    container, body_layer = _body_container(response, root, selectors, page_blocks)
+    container, body_layer = _body_container(
+        response, root, selectors, page_blocks, title
+    )
     members = set(container.iter())
     indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
     start = indexes[0] if indexes else len(page_blocks)
