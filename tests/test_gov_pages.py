@@ -71,3 +71,29 @@ def test_a_time_only_a_meta_tag_carries_does_not_refine_a_printed_day():
 def test_every_labelled_gov_page_keeps_its_title(name):
     page, got, scores = _extract(name)
     assert scores["title"], (got.get("title"), page.label["title"])
+
+
+def test_a_source_written_by_a_script_is_read_where_the_value_is():
+    # No labelled page does this; a TRS-style info line whose 来源 is written
+    # by document.write from a variable (the form issue 14 describes).
+    from scrapy.http import HtmlResponse
+
+    from lianzhou_news.extract import extract_article
+
+    html = """<html><head><title>测试标题_某县人民政府</title></head><body>
+    <h1>测试标题</h1>
+    <div class="info">发布时间：2024-05-06 09:30
+    <script>var ly = "某县融媒体中心";
+    if (ly != "") { document.write("<span>来源：" + ly + "</span>"); }</script>
+    </div>
+    <div class="article-content"><p>这是正文第一段，说明了县里的一项工作安排和进展情况。</p>
+    <p>这是正文第二段，介绍下一步的工作计划和具体措施要求。</p></div>
+    </body></html>"""
+    response = HtmlResponse(
+        "http://example.invalid/a/t20240506_1.html",
+        body=html.encode("utf-8"),
+        encoding="utf-8",
+    )
+    item = extract_article(response)
+    assert item["source"] == "某县融媒体中心"
+    assert item["timestamp"] == "2024-05-06T09:30:00+08:00"

@@ -60,6 +60,7 @@ from ..text.lines import (
     is_metadata_line,
     is_stop_line,
     parse_info_time,
+    parse_script_source,
     parse_source,
     prints_empty_source,
     strip_source_label,
@@ -606,7 +607,7 @@ def extract_article(
     # Info line: source and the time as printed.
     info = _find_info(page_blocks)
     info_text = " ".join(b.text for b in page_blocks[info[0] : info[1]]) if info else ""
-    info_source = parse_source(info_text)
+    info_source = parse_source(info_text) or _script_source(response, info_text)
     source = info_source or metas.first("ContentSource", "source")
 
     title, title_layer = _load_first(
@@ -825,6 +826,19 @@ def _is_text_paragraph(block: Block) -> bool:
     owner = block.owner
     marks = f"{owner.get('class') or ''} {owner.get('id') or ''}"
     return owner.tag == "p" and not _TITLE_MARK_RE.search(marks)
+
+
+def _script_source(response: Response, info_text: str) -> str | None:
+    """The 来源 an inline script writes (``document.write``), when the page
+    prints none; a page printing "来源：" with nothing after it has none."""
+    if prints_empty_source(info_text):
+        return None
+    scripts = [
+        text
+        for text in response.xpath("//script[not(@src)]/text()").getall()
+        if "write" in text
+    ]
+    return parse_script_source(scripts) if scripts else None
 
 
 def _drop_replacement_characters(item: ArticleItem) -> None:

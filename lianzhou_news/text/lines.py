@@ -294,3 +294,52 @@ def parse_info_time(line: str) -> str | None:
     """
     match = _TIME_RE.search(line)
     return match.group("time").strip() if match else None
+
+
+# ---------------------------------------------------------------------------
+# A source written by a script
+# ---------------------------------------------------------------------------
+
+_WRITE_RE = re.compile(
+    r"document\.write(?:ln)?\s*\((?P<args>[^;]{0,400}?)\)\s*(?:;|$)", re.M
+)
+_STRING_RE = re.compile(
+    r"""(?P<q>["'])(?P<s>(?:\\.|(?!(?P=q)).){0,200})(?P=q)|(?P<name>[A-Za-z_$][\w$]*)"""
+)
+_VAR_RE = (
+    r"""(?:var|let|const)?\s*{name}\s*=\s*(?P<q>["'])(?P<s>[^"'\n]{{0,80}})(?P=q)"""
+)
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+
+
+def parse_script_source(scripts: list[str]) -> str | None:
+    """The 来源 value an inline script writes into the page, or None.
+
+    Some CMS templates print the label and value with ``document.write``,
+    the value often from a variable; the value is read where it is in the
+    page's script text (never by running the script).
+
+    >>> parse_script_source(['document.write("<span>来源：新华社</span>");'])
+    '新华社'
+    >>> parse_script_source(['var source = "连州市融媒体中心";',
+    ...     'if (source) { document.write("来源：" + source); }'])
+    '连州市融媒体中心'
+    >>> parse_script_source(['var ly = ""; document.write("来源：" + ly);']) is None
+    True
+    """
+    text = "\n".join(scripts)
+    for call in _WRITE_RE.finditer(text):
+        parts = []
+        for token in _STRING_RE.finditer(call.group("args")):
+            if token.group("name"):
+                name = re.escape(token.group("name"))
+                found = re.search(_VAR_RE.format(name=name), text)
+                parts.append(found.group("s") if found else "")
+            else:
+                parts.append(token.group("s"))
+        written = _TAG_RE.sub(" ", "".join(parts))
+        if re.search(rf"{_SOURCE_LABEL}{_COLON}", written) and (
+            value := parse_source(" ".join(written.split()))
+        ):
+            return value
+    return None
