@@ -55,10 +55,12 @@ from ..text.lines import (
     is_attribution_line,
     is_chrome,
     is_end_marker,
+    is_footer_line,
     is_info_line,
     is_metadata_line,
     is_stop_line,
     parse_info_time,
+    parse_script_source,
     parse_source,
     prints_empty_source,
     strip_source_label,
@@ -248,6 +250,7 @@ def _body_container(
     root: etree._Element,
     selectors: SiteSelectors,
     blocks: list[Block],
+    title: str | None = None,
 ):
     if selectors.body:
         found = response.css(selectors.body)
@@ -261,28 +264,37 @@ def _body_container(
             if length >= 50 and (best is None or length > best[1]):
                 best = (candidate.root, length)
         if best:
-            return _tighten(best[0], blocks), "container"
-    return _tighten(_densest_element(root, blocks), blocks), "density"
+            return _tighten(best[0], blocks, title), "container"
+    return _tighten(_densest_element(root, blocks), blocks, title), "density"
 
 
 def _text_weight(block: Block) -> int:
-    if block.image is not None or is_chrome(block.text) or is_info_line(block.text):
+    if (
+        block.image is not None
+        or is_chrome(block.text)
+        or is_info_line(block.text)
+        or is_stop_line(block.text)
+    ):
         return 0
     weight = cjk_len(block.text)
     return weight if weight >= 10 else 0
 
 
-def _tighten(container: etree._Element, blocks: list[Block]) -> etree._Element:
+def _tighten(
+    container: etree._Element, blocks: list[Block], title: str | None = None
+) -> etree._Element:
     """The innermost element under ``container`` that holds nearly all of its
     paragraph text.
 
     Skins wrap headline, info line, font-size and share toolbars, the text and
     an attachment box in one element; the text itself sits in one child of it
-    (whatever its name). Descend while one child holds 90% of the text.
+    (whatever its name). Descend while one child holds 90% of the text; the
+    headline (or a line of it) is not text: nfra prints it on two lines beside
+    a table of short cells.
     """
     weights: dict[etree._Element, int] = defaultdict(int)
     for block in blocks:
-        weight = _text_weight(block)
+        weight = 0 if title and block.text in title else _text_weight(block)
         if not weight:
             continue
         node = block.owner
@@ -310,19 +322,29 @@ def _tighten(container: etree._Element, blocks: list[Block]) -> etree._Element:
 
 
 def _densest_element(root: etree._Element, blocks: list[Block]) -> etree._Element:
-    """The element holding the most paragraph text, discounted by link text."""
+    """The element holding the most paragraph text, discounted by link text.
+
+    An element holding a footer line (address, sponsor, ICP number) is the
+    footer, however many lines it has: a one-paragraph notice above a footer
+    of five (nf-detail, tests/fixtures/gov) is the text.
+    """
     scores: dict[etree._Element, float] = defaultdict(float)
+    footers: set[etree._Element] = set()
     for block in blocks:
-        weight = cjk_len(block.text)
-        if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
-            continue
         holder = block.owner
         while holder.tag in PARAGRAPH_TAGS and holder.getparent() is not None:
             holder = holder.getparent()
+        if block.text and is_footer_line(block.text):
+            footers.add(holder)
+        weight = cjk_len(block.text)
+        if weight < 10 or is_chrome(block.text) or is_info_line(block.text):
+            continue
         scores[holder] += weight
         parent = holder.getparent()
         if parent is not None:
             scores[parent] += weight / 2
+    for footer in footers:
+        scores.pop(footer, None)
     if not scores:
         return root
     top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:5]
@@ -476,7 +498,7 @@ def _choose_timestamp(
     """The publication time and the layer it came from.
 
     The info line and the PubDate-style meta tags are read both; where they
-    agree the more precise wins. Failing both, a ``<time datetime>``, then a
+    agree the more precise wins, except that a printed day stays a day. Failing both, a ``<time datetime>``, then a
     short line with a date just around the headline, then the first short
     line anywhere with a date and a time.
     """
@@ -486,7 +508,13 @@ def _choose_timestamp(
     meta_ts = parse_timestamp(
         metas.first(*_PUBLISHED_META), now=now, reference=reference
     )
-    timestamp = merge_timestamps(info_ts, meta_ts)
+    # A day the page prints is all it claims: a time only a meta tag carries
+    # (nfra's PubDate 11:18 under "发布时间：2025-06-03") is the CMS's, not
+    # the page's, so it refines only a printed time, never a printed day.
+    if info_ts is not None and info_ts.precision == "day":
+        timestamp = info_ts
+    else:
+        timestamp = merge_timestamps(info_ts, meta_ts)
     if timestamp is not None:
         return timestamp, "info_line" if timestamp is info_ts else "meta"
     # A labelled time elsewhere ("发布日期：2019-03-06" under the text).
@@ -579,7 +607,7 @@ def extract_article(
     # Info line: source and the time as printed.
     info = _find_info(page_blocks)
     info_text = " ".join(b.text for b in page_blocks[info[0] : info[1]]) if info else ""
-    info_source = parse_source(info_text)
+    info_source = parse_source(info_text) or _script_source(response, info_text)
     source = info_source or metas.first("ContentSource", "source")
 
     title, title_layer = _load_first(
@@ -591,7 +619,9 @@ def extract_article(
         provenance["title"] = title_layer
 
     # Body: the container, from just after the info line when it holds it.
-    container, body_layer = _body_container(response, root, selectors, page_blocks)
+    container, body_layer = _body_container(
+        response, root, selectors, page_blocks, title
+    )
     members = set(container.iter())
     indexes = [i for i, b in enumerate(page_blocks) if b.owner in members]
     start = indexes[0] if indexes else len(page_blocks)
@@ -610,7 +640,11 @@ def extract_article(
         and _text_len(page_blocks[start : info[0]]) < 300
     ):
         start = info[1]  # the container opens with headline and info line
-    elif title and (at := _index_of(page_blocks, title, start, stop)) is not None:
+    elif (
+        title
+        and (at := _index_of(page_blocks, title, start, stop)) is not None
+        and not _is_text_paragraph(page_blocks[at])
+    ):
         start = at + 1  # the container holds the headline: the body starts below it
     body = _read_body(
         page_blocks[start:stop], page_blocks[stop : stop + 15], source, site
@@ -777,6 +811,34 @@ def _index_of(blocks: list[Block], text: str, start: int, stop: int) -> int | No
     return next(
         (i for i in range(start, min(stop, start + 10)) if blocks[i].text == text), None
     )
+
+
+_TITLE_MARK_RE = re.compile(r"title|headline|biaoti|bt", re.IGNORECASE)
+
+
+def _is_text_paragraph(block: Block) -> bool:
+    """A plain ``<p>`` of the text, not a headline element.
+
+    A body that opens with a ``<p>`` repeating the headline printed above it
+    (MND's bulletins, tests/fixtures/gov) opens with that paragraph; an
+    ``<h1>``, a ``<div>`` or a ``<p class="title">`` is the headline itself.
+    """
+    owner = block.owner
+    marks = f"{owner.get('class') or ''} {owner.get('id') or ''}"
+    return owner.tag == "p" and not _TITLE_MARK_RE.search(marks)
+
+
+def _script_source(response: Response, info_text: str) -> str | None:
+    """The 来源 an inline script writes (``document.write``), when the page
+    prints none; a page printing "来源：" with nothing after it has none."""
+    if prints_empty_source(info_text):
+        return None
+    scripts = [
+        text
+        for text in response.xpath("//script[not(@src)]/text()").getall()
+        if "write" in text
+    ]
+    return parse_script_source(scripts) if scripts else None
 
 
 def _drop_replacement_characters(item: ArticleItem) -> None:

@@ -73,6 +73,11 @@ def iter_blocks(root: etree._Element, base_url: str) -> list[Block]:
                 buffer.append(el.tail)
             continue
         tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if tag is not None and tag in _BLOCK_TAGS and _is_hidden(el):
+            flush(owner)  # a hidden block still ends the line before it
+            if el.tail:
+                buffer.append(el.tail)
+            continue
         if tag is None or tag in _SKIP_TAGS:  # comments, processing instructions
             if el.tail:
                 buffer.append(el.tail)
@@ -96,6 +101,21 @@ def iter_blocks(root: etree._Element, base_url: str) -> list[Block]:
         stack.extend((child, owner, None) for child in children)
     flush(root)
     return blocks
+
+
+_DISPLAY_NONE_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    """An element no reader sees: ``hidden``, ``display:none``, AngularJS's
+    ``ng-hide`` (nfra's hidden duplicate of the article, tests/fixtures/gov)."""
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if style and _DISPLAY_NONE_RE.search(style):
+        return True
+    classes = el.get("class")
+    return bool(classes) and "ng-hide" in classes.split()
 
 
 def _image(el: etree._Element, base_url: str) -> dict | None:

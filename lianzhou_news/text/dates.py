@@ -52,6 +52,30 @@ _EN_DATE_RE = re.compile(
 )
 
 
+# Taiwanese portals print ROC (Minguo) years: 民國115年3月19日, or bare and
+# zero-padded as 115.03.19 (the MND bulletin, tests/fixtures/gov). Year + 1911.
+# A bare form needs two-digit month and day and nothing dotted around it, so
+# that a version number or an IP address is not read as a date.
+_ROC_DATE_RE = re.compile(
+    r"(?:中華民國|中华民国|民國|民国)\s*(?P<ry>\d{2,3})\s*年\s*(?P<rm>\d{1,2})\s*月\s*(?P<rd>\d{1,2})\s*日"
+    r"|(?<![\d./-])(?P<y>1[01]\d|[89]\d)(?P<sep>[./-])(?P<m>0[1-9]|1[0-2])(?P=sep)"
+    r"(?P<d>[0-3]\d)(?![\d./-])(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+ROC_OFFSET = 1911
+
+
+def _roc_parts(match: re.Match) -> dict[str, int]:
+    """The Gregorian date parts of an ROC date match."""
+    groups = match.groupdict()
+    if groups["ry"]:
+        year, month, day = groups["ry"], groups["rm"], groups["rd"]
+        parts = {}
+    else:
+        year, month, day = groups["y"], groups["m"], groups["d"]
+        parts = {k: int(groups[k]) for k in ("H", "M", "S") if groups[k]}
+    return {"y": int(year) + ROC_OFFSET, "m": int(month), "d": int(day), **parts}
+
+
 def find_date(text: str | None) -> str | None:
     """The first full date (with its time, if printed) in a line, as printed.
 
@@ -59,10 +83,16 @@ def find_date(text: str | None) -> str | None:
     '2019-09-07 15:14:21'
     >>> find_date("Dec 28 Sat 2013 00:28")
     'Dec 28 Sat 2013 00:28'
-    >>> find_date("没有日期") is None
-    True
+    >>> find_date("區域動態 115.03.19 發布單位：政治作戰局")  # ROC year
+    '115.03.19'
+    >>> find_date("没有日期") is None, find_date("版本 1.10.02.3") is None
+    (True, True)
     """
-    match = (_DATE_RE.search(text) or _EN_DATE_RE.search(text)) if text else None
+    match = (
+        (_DATE_RE.search(text) or _EN_DATE_RE.search(text) or _ROC_DATE_RE.search(text))
+        if text
+        else None
+    )
     return match.group(0).strip() if match else None
 
 
@@ -102,6 +132,10 @@ def parse_timestamp(
     '2023-03-22T00:00:00+08:00'
     >>> parse_timestamp("Dec 28 Sat 2013 00:28", now=now).isoformat()
     '2013-12-28T00:28:00+08:00'
+    >>> parse_timestamp("115.03.19", now=now).isoformat()  # ROC: 115 + 1911
+    '2026-03-19T00:00:00+08:00'
+    >>> parse_timestamp("中華民國115年3月18日", now=now).isoformat()
+    '2026-03-18T00:00:00+08:00'
     >>> parse_timestamp("03-22 17:01", now=now) is None  # no year: not the clock's
     True
     >>> page = datetime(2019, 10, 1, tzinfo=CST)
@@ -123,6 +157,8 @@ def parse_timestamp(
         parts = {k: v for k, v in match.groupdict().items() if v is not None}
         parts["m"] = _MONTHS.index(parts.pop("mon")[:3].lower()) + 1
         parts = {k: int(v) for k, v in parts.items()}
+    elif match := _ROC_DATE_RE.search(text):
+        parts = _roc_parts(match)
     elif match := _YEARLESS_RE.search(text) if len(text) <= 40 else None:
         if reference is None:
             return None

@@ -29,6 +29,8 @@ _CHROME_LINE_RE = re.compile(
             纠错|糾錯)\s*[】\]]?)*\s*[:：]?|
         分享到\s*[:：]?.*|
         扫一扫.*|掃一掃.*|
+        # A share widget's sentence: "用微信扫一扫，点击右上角分享按钮，…" (nfra)
+        .{0,10}(?:扫一扫|掃一掃).{0,30}(?:分享|朋友圈).{0,40}|
         (?:图片|圖片|image|img|photo)|
         [\w\-]+\.(?:jpe?g|png|gif|webp|bmp)|
         [（(]?点击(?:看|查看)?(?:清晰)?大图[)）]?|
@@ -62,6 +64,8 @@ _STOP_LINE_RE = re.compile(
         .{0,60}(?:未经授权不得转载|未經授權不得轉載|转载请注明出处|轉載請註明出處|
             未经许可不得转载|未經許可不得轉載|不得转载|版权归.{1,20}所有).{0,60}|
         .*(?:ICP备|ICP備|公网安备|公網安備).*|
+        # nfra's rights notice: "1.凡本站及其子站注明…其版权属于…所有。…转载使用时必须注明…"
+        .{0,20}凡本(?:站|网|網).{0,200}(?:版权|版權|转载|轉載).{0,200}|
         .*\d\s*条评论.*|.*\d\s*條評論.*|  # \d, not \d+: after .* it was quadratic
         (?:最热|最新|热门|全部|精彩|网友|熱門|網友)評?评?论.*|我要评论.*|发表评论.*|
         查看全部.*|更多精彩评论.*|
@@ -73,6 +77,28 @@ _STOP_LINE_RE = re.compile(
 )
 
 
+# What only a page footer prints: the portal's address, its sponsor, its
+# registration numbers. No article text is made of these.
+_FOOTER_LINE_RE = re.compile(
+    r"^(?:(?:版权所有|版權所有|主办单位|主辦單位|承办单位|承辦單位|网站标识码|網站標識碼)\s*[:：]?.*"
+    r"|.*(?:ICP备|ICP備|公网安备|公網安備).*"
+    r"|(?:办公地址|辦公地址|联系地址|聯繫地址)\s*[:：].{0,80})$"
+)
+
+
+def is_footer_line(line: str) -> bool:
+    """True for a line that only a page footer prints.
+
+    >>> is_footer_line("办公地址：广州市海珠区琶洲大道190号 邮编：510308")
+    True
+    >>> is_footer_line("主办单位: 国家能源局南方监管局 京ICP备11044902号")
+    True
+    >>> is_footer_line("会议在市政府办公地址召开。")
+    False
+    """
+    return bool(_FOOTER_LINE_RE.match(line))
+
+
 def is_chrome(line: str) -> bool:
     """True when a cleaned line is page furniture rather than article text.
 
@@ -82,6 +108,8 @@ def is_chrome(line: str) -> bool:
     (True, True, True)
     >>> is_chrome("【1】【2】【3】【4】"), is_chrome("+1"), is_chrome("图集")
     (True, True, True)
+    >>> is_chrome("用微信扫一扫，点击右上角分享按钮，将本文分享给您的好友或朋友圈。")
+    True
     >>> is_chrome("会议指出，过去一年……"), is_chrome("大会"), is_chrome("【通讯员】连宣")
     (False, False, False)
     """
@@ -266,3 +294,52 @@ def parse_info_time(line: str) -> str | None:
     """
     match = _TIME_RE.search(line)
     return match.group("time").strip() if match else None
+
+
+# ---------------------------------------------------------------------------
+# A source written by a script
+# ---------------------------------------------------------------------------
+
+_WRITE_RE = re.compile(
+    r"document\.write(?:ln)?\s*\((?P<args>[^;]{0,400}?)\)\s*(?:;|$)", re.M
+)
+_STRING_RE = re.compile(
+    r"""(?P<q>["'])(?P<s>(?:\\.|(?!(?P=q)).){0,200})(?P=q)|(?P<name>[A-Za-z_$][\w$]*)"""
+)
+_VAR_RE = (
+    r"""(?:var|let|const)?\s*{name}\s*=\s*(?P<q>["'])(?P<s>[^"'\n]{{0,80}})(?P=q)"""
+)
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+
+
+def parse_script_source(scripts: list[str]) -> str | None:
+    """The 来源 value an inline script writes into the page, or None.
+
+    Some CMS templates print the label and value with ``document.write``,
+    the value often from a variable; the value is read where it is in the
+    page's script text (never by running the script).
+
+    >>> parse_script_source(['document.write("<span>来源：新华社</span>");'])
+    '新华社'
+    >>> parse_script_source(['var source = "连州市融媒体中心";',
+    ...     'if (source) { document.write("来源：" + source); }'])
+    '连州市融媒体中心'
+    >>> parse_script_source(['var ly = ""; document.write("来源：" + ly);']) is None
+    True
+    """
+    text = "\n".join(scripts)
+    for call in _WRITE_RE.finditer(text):
+        parts = []
+        for token in _STRING_RE.finditer(call.group("args")):
+            if token.group("name"):
+                name = re.escape(token.group("name"))
+                found = re.search(_VAR_RE.format(name=name), text)
+                parts.append(found.group("s") if found else "")
+            else:
+                parts.append(token.group("s"))
+        written = _TAG_RE.sub(" ", "".join(parts))
+        if re.search(rf"{_SOURCE_LABEL}{_COLON}", written) and (
+            value := parse_source(" ".join(written.split()))
+        ):
+            return value
+    return None
