@@ -57,7 +57,7 @@ def test_every_field_is_right_on_every_golden_case(capsys):
 # extractor reaches: raise them when it gets better, never lower them.
 GOV_FLOORS = {
     "title": 11,
-    "source": 10,
+    "source": 11,
     "day": 11,
     "time": 11,
     "body_first": 11,

@@ -554,6 +554,18 @@ def _choose_timestamp(
     return None, None
 
 
+def _cms_default_source(value: str, metas: MetaTags, blocks: list[Block]) -> bool:
+    """A meta source that is only the CMS filling in the site's own name.
+
+    TRS fills ``ContentSource`` with ``SiteName`` when the editor leaves the
+    source blank (ccgp-hebei, tests/fixtures/gov): when the page prints that
+    name nowhere in its text, it is no source the reader was given.
+    """
+    if value != metas.first("SiteName"):
+        return False
+    return not any(block.text and value in block.text for block in blocks)
+
+
 _PUBLISHED_META = (
     "PubDate",
     "publishdate",
@@ -665,7 +677,14 @@ def extract_article(
             )
             # A page that prints "来源：" with nothing after it has no source,
             # whatever its CMS keeps in a meta tag.
-            if value and not (layer == "meta" and prints_empty_source(info_text))
+            if value
+            and not (
+                layer == "meta"
+                and (
+                    prints_empty_source(info_text)
+                    or _cms_default_source(value, metas, page_blocks)
+                )
+            )
         ),
     )
     if timestamp is not None:
