@@ -152,6 +152,21 @@ def build_report(stats: dict, spider: str, run_id: str, failures: list[str]) -> 
             "other": stats.get("lianzhou/requests/other", 0),
         },
         "responses_by_status": statuses,
+        # Conditional refetches (``conditional``): validators sent, pages that
+        # answered 304 Not Modified (by kind), and 304s nobody asked for
+        # (counted as failures too).
+        "conditional": {
+            "sent": stats.get("lianzhou/conditional/sent", 0),
+            "not_modified": stats.get("lianzhou/conditional/not_modified", 0),
+            "not_modified_listing": stats.get(
+                "lianzhou/conditional/not_modified/listing", 0
+            ),
+            "not_modified_article": stats.get(
+                "lianzhou/conditional/not_modified/article", 0
+            ),
+            "unasked_304": stats.get("lianzhou/conditional/unasked_304", 0),
+            "bytes_received": stats.get("downloader/response_bytes", 0),
+        },
         "items": {
             "new": stats.get("lianzhou/items/new", 0),
             "updated": stats.get("lianzhou/items/updated", 0),

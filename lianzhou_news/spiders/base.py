@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from .. import conditional
 from ..extract import SiteSelectors, extract_article, extract_listing
 from ..extractpool import ExtractionWorkerLost
 from ..loaders import ArticleLoader
@@ -77,6 +78,8 @@ class PlatformNewsSpider(scrapy.Spider):
     loader_class: type[ArticleLoader] = ArticleLoader
     #: The CMS family's URL scheme: article ids, listing pages, columns.
     url_scheme: UrlScheme = GUANGDONG_PLATFORM
+    #: 304 Not Modified reaches the callbacks (``lianzhou_news.conditional``).
+    handle_httpstatus_list = [304]
 
     def __init__(
         self,
@@ -134,7 +137,7 @@ class PlatformNewsSpider(scrapy.Spider):
             url,
             callback=self.parse_listing,
             errback=self.listing_failed,
-            meta={"lianzhou_kind": "listing"},
+            meta={"lianzhou_kind": "listing", conditional.ASK: not self.full},
         )
 
     def listing_failed(self, failure):
@@ -163,6 +166,14 @@ class PlatformNewsSpider(scrapy.Spider):
         """
         stats = self.crawler.stats
         stats.inc_value("lianzhou/listing/pages")
+        if response.status == 304:
+            listing = self.run.revalidation.listing(response)
+            if listing is None:
+                self._unasked_304(response, "lianzhou/listing/failed_urls")
+                stats.inc_value("lianzhou/listing/failed")
+                return
+            yield from self._follow_listing(response, listing, stale_pages)
+            return
         if not isinstance(response, TextResponse):
             stats.inc_value("lianzhou/listing/not_html")
             self.logger.warning("listing page is not HTML: %s", response.url)
@@ -183,6 +194,16 @@ class PlatformNewsSpider(scrapy.Spider):
                 limit=200,
             )
             return
+        if listing.entries:
+            self.run.revalidation.listing_read(response, listing)
+        yield from self._follow_listing(response, listing, stale_pages)
+
+    def _follow_listing(self, response: Response, listing, stale_pages: int):
+        """The articles and next page of a listing page, read now or (a 304)
+        as it was when last read."""
+        stats = self.crawler.stats
+        page = self.url_scheme.page_number(response.url)
+        column = self.url_scheme.column(response.url)
         if not listing.entries:
             # The column has ended (or its markup changed): never page past it.
             stats.inc_value("lianzhou/listing/empty")
@@ -220,7 +241,11 @@ class PlatformNewsSpider(scrapy.Spider):
                         "listing_channel": listing.channel,
                         "listing_date": entry.date,
                     },
-                    meta={"lianzhou_kind": "article"},
+                    meta={
+                        "lianzhou_kind": "article",
+                        # Only a refetch of an article the state holds.
+                        conditional.ASK: known is not None and not self.full,
+                    },
                 )
             else:
                 stats.inc_value("lianzhou/article/skipped_known")
@@ -273,6 +298,15 @@ class PlatformNewsSpider(scrapy.Spider):
         listing_channel: str | None = None,
         listing_date: str | None = None,
     ):
+        if response.status == 304:
+            if not self.run.revalidation.asked(response):
+                self._unasked_304(response, "lianzhou/article/failed_urls")
+                return
+            # Unchanged since the copy the state holds: nothing to extract.
+            self.crawler.stats.inc_value("lianzhou/items/unchanged")
+            if self.run.store is not None:
+                self.run.store.touch(self.url_scheme.item_id(response.url))
+            return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("lianzhou/article/not_html")
             self.logger.warning("article page is not HTML: %s", response.url)
@@ -319,6 +353,19 @@ class PlatformNewsSpider(scrapy.Spider):
             stats.inc_value("lianzhou/article/gone")
             return
         self._count_article_failure(url, reason)
+
+    def _unasked_304(self, response: Response, report_key: str) -> None:
+        """A 304 to a request that carried no validators the state holds: the
+        server said "unchanged" about a page this crawl has no copy of. Lost
+        unless counted: a failed listing or article, named in the report."""
+        reason = "304 Not Modified to a request without validators"
+        self.logger.error("%s: %s", reason, response.url)
+        if report_key.startswith("lianzhou/article"):
+            self._count_article_failure(first_url(response.request), reason)
+        else:
+            name_in_report(
+                self.crawler.stats, report_key, response.url, reason, limit=200
+            )
 
     def _count_parse_failure(self, error: Exception, url: str) -> None:
         self.crawler.stats.inc_value("lianzhou/errors/parse")
