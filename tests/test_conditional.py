@@ -37,8 +37,8 @@ from lianzhou_news.spiders.lianzhou import LianzhouSpider
 from lianzhou_news.state import StateStore
 from localsite import build_site, serve
 from localsite.build import article_path, start_urls
-from localsite.server import Fault
 from localsite.run import crawl_command
+from localsite.server import Fault
 
 from .conftest import correct_article, crawl_local_site
 
@@ -147,7 +147,7 @@ def test_validators_go_only_on_requests_the_spider_marks(tmp_path):
 def test_an_articles_validators_wait_until_the_article_is_settled(tmp_path):
     """Saved at fetch time, a validator would outlive a run killed before the
     article's line was written, and the next run's 304 would lose it."""
-    middleware, run, crawler = _middleware(tmp_path)
+    middleware, run, _crawler = _middleware(tmp_path)
     try:
         request = Request("http://h/a", meta={"lianzhou_kind": "article"})
         response = HtmlResponse(

@@ -8,6 +8,7 @@ lives in ``lianzhou_news.extract``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -79,7 +80,7 @@ class PlatformNewsSpider(scrapy.Spider):
     #: The CMS family's URL scheme: article ids, listing pages, columns.
     url_scheme: UrlScheme = GUANGDONG_PLATFORM
     #: 304 Not Modified reaches the callbacks (``lianzhou_news.conditional``).
-    handle_httpstatus_list = [304]
+    handle_httpstatus_list: ClassVar[list[int]] = [304]
 
     def __init__(
         self,
@@ -172,7 +173,11 @@ class PlatformNewsSpider(scrapy.Spider):
                 self._unasked_304(response, "lianzhou/listing/failed_urls")
                 stats.inc_value("lianzhou/listing/failed")
                 return
-            yield from self._follow_listing(response, listing, stale_pages)
+            page = self.url_scheme.page_number(response.url)
+            column = self.url_scheme.column(response.url)
+            yield from self._follow_listing(
+                response, listing, stale_pages, page, column
+            )
             return
         if not isinstance(response, TextResponse):
             stats.inc_value("lianzhou/listing/not_html")
@@ -196,14 +201,14 @@ class PlatformNewsSpider(scrapy.Spider):
             return
         if listing.entries:
             self.run.revalidation.listing_read(response, listing)
-        yield from self._follow_listing(response, listing, stale_pages)
+        yield from self._follow_listing(response, listing, stale_pages, page, column)
 
-    def _follow_listing(self, response: Response, listing, stale_pages: int):
+    def _follow_listing(
+        self, response: Response, listing, stale_pages: int, page: int, column: str
+    ):
         """The articles and next page of a listing page, read now or (a 304)
         as it was when last read."""
         stats = self.crawler.stats
-        page = self.url_scheme.page_number(response.url)
-        column = self.url_scheme.column(response.url)
         if not listing.entries:
             # The column has ended (or its markup changed): never page past it.
             stats.inc_value("lianzhou/listing/empty")
