@@ -96,6 +96,17 @@ def validators_of(response: Response) -> Validators | None:
     return Validators(etag, last_modified)
 
 
+def wire_size(response: Response) -> int:
+    """Bytes of a response as received: status line, headers and body, as
+    Scrapy's ``downloader/response_bytes`` counts them (to a few bytes)."""
+    headers = sum(
+        len(name) + len(value) + 4  # ": " and CRLF
+        for name, values in response.headers.items()
+        for value in values
+    )
+    return len(response.body) + headers + len(str(response.status)) + 15
+
+
 def listing_to_json(listing: Listing) -> str:
     """A listing page's links and pager, as the state keeps them."""
     return json.dumps(
@@ -166,7 +177,11 @@ class Revalidation:
         state holds for a listing (a 304 nobody asked for)."""
         if not response.meta.get(SENT):
             return None
-        validators = self.stored(response.url)
+        return self.saved_listing(response.url)
+
+    def saved_listing(self, url: str) -> Listing | None:
+        """The links a listing page had when last read, or None."""
+        validators = self.stored(url)
         if validators is None or validators.listing is None:
             return None
         return listing_from_json(validators.listing)
@@ -182,7 +197,8 @@ class ConditionalRequests:
     the validators of their 200 responses kept for the state.
 
     Counts ``lianzhou/conditional/sent``, ``lianzhou/conditional/not_modified``
-    (with ``/listing`` and ``/article``) and ``lianzhou/conditional/unasked_304``.
+    (with ``/listing`` and ``/article``), ``lianzhou/conditional/unasked_304``,
+    and the bytes received per kind, ``lianzhou/conditional/bytes/<kind>``.
     ``LIANZHOU_CONDITIONAL_REQUESTS = False`` turns it off.
     """
 
@@ -216,6 +232,8 @@ class ConditionalRequests:
         kind = request.meta.get("lianzhou_kind")
         if kind not in ("listing", "article"):
             return response
+        # What each kind of page cost on the wire, 304 or not (bench/).
+        self.stats.inc_value(f"lianzhou/conditional/bytes/{kind}", wire_size(response))
         if response.status == 304:
             if request.meta.get(SENT):
                 self.stats.inc_value("lianzhou/conditional/not_modified")

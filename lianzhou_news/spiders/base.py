@@ -274,13 +274,13 @@ class PlatformNewsSpider(scrapy.Spider):
             column, [entry.article_id for entry in listing.entries]
         )
         stale_pages = 0 if new_here else stale_pages + 1
-        if not (
+        revisit_only = not (
             self.full
             or store is None
             or not store.column_walked(column)
             or unknown_here
-            or next_page <= revisit_pages
-        ):
+        )
+        if revisit_only and next_page > revisit_pages:
             return  # an incremental run stops at pages it knows
         stop = _stop_reason(settings, next_page, stale_pages)
         if stop:
@@ -291,9 +291,27 @@ class PlatformNewsSpider(scrapy.Spider):
             )
             self.logger.warning("column %s stopped early: %s", column, stop)
             return
-        request = self._listing_request(
-            self.url_scheme.listing_page_url(response.url, next_page)
+        next_url = self.url_scheme.listing_page_url(response.url, next_page)
+        saved = (
+            self.run.revalidation.saved_listing(next_url)
+            if revisit_only and response.status == 304
+            else None
         )
+        if saved is not None:
+            # This page answered 304 (nothing was published since, or its
+            # links would have moved down) and the walk goes on only to
+            # refetch what is due: the next page lists what it listed when
+            # last read, and its saved links serve as well as a request.
+            stats.inc_value("lianzhou/conditional/replayed/listing")
+            yield from self._follow_listing(
+                Response(next_url, status=304, request=self._listing_request(next_url)),
+                saved,
+                stale_pages,
+                next_page,
+                column,
+            )
+            return
+        request = self._listing_request(next_url)
         request.cb_kwargs["stale_pages"] = stale_pages
         yield request
 
