@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/compare_peers.py
 	$(PY) bench/crawl_throughput.py --sizes 1000,5000,20000 --tuned-bare
 	$(PY) bench/state_memory.py
+	$(PY) bench/conditional_refetch.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
