@@ -29,12 +29,14 @@ BENCH_SIZES  ?= 1000,3000
 BENCH_ROUNDS ?= 3
 bench: $(STAMP)
 	@echo "bench: machine: $$(uptime)"
-	@echo "bench: 1/3 extraction accuracy and speed against GNE and trafilatura"
+	@echo "bench: 1/4 extraction accuracy and speed against GNE and trafilatura"
 	$(PY) bench/compare_peers.py
-	@echo "bench: 2/3 crawl throughput at $(BENCH_SIZES) articles, $(BENCH_ROUNDS) rounds"
+	@echo "bench: 2/4 crawl throughput at $(BENCH_SIZES) articles, $(BENCH_ROUNDS) rounds"
 	$(PY) bench/crawl_throughput.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --tuned-bare
-	@echo "bench: 3/3 state store memory"
+	@echo "bench: 3/4 state store memory"
 	$(PY) bench/state_memory.py
+	@echo "bench: 4/4 conditional refetches: an unchanged site against a full walk"
+	$(PY) bench/conditional_refetch.py
 	@echo "bench: done; machine: $$(uptime)"
 
 lint: $(STAMP)

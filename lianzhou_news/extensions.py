@@ -144,6 +144,7 @@ class StateRecorder:
                     item["version"],
                     self.run.run_id,
                 )
+                self.run.revalidation.settled(item["url"])
             except sqlite3.Error as error:
                 # The line is in the file, the state could not take it (a full
                 # disk): the run is left open, so the next run records every

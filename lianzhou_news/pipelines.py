@@ -244,6 +244,8 @@ class ChangeTrackingPipeline:
         if outcome == "unavailable":
             raise DropItem(f"article {article_id} not emitted: Redis is unavailable")
         if outcome == "unchanged":
+            # As the state has it: a 304 may stand for this copy next time.
+            RunContext.of(self.crawler).revalidation.settled(item["url"])
             stats.inc_value("lianzhou/items/unchanged")
             raise DropItem(f"unchanged article {article_id}", log_level="DEBUG")
         if outcome in ("duplicate", "in_flight"):

@@ -192,6 +192,26 @@ def build_report(
         "items_file": next(
             (path for path in items_files if emitted and Path(path).exists()), None
         ),
+        # Conditional refetches (``conditional``): validators sent, pages that
+        # answered 304 Not Modified (by kind), 304s nobody asked for (counted
+        # as failures too), and bytes received.
+        "conditional": {
+            "sent": stats.get("lianzhou/conditional/sent", 0),
+            "not_modified": stats.get("lianzhou/conditional/not_modified", 0),
+            "not_modified_listing": stats.get(
+                "lianzhou/conditional/not_modified/listing", 0
+            ),
+            "not_modified_article": stats.get(
+                "lianzhou/conditional/not_modified/article", 0
+            ),
+            "unasked_304": stats.get("lianzhou/conditional/unasked_304", 0),
+            # Revisited listing pages followed from their saved links, unasked,
+            # after the page before answered 304.
+            "listing_replayed": stats.get("lianzhou/conditional/replayed/listing", 0),
+            "bytes_received": stats.get("downloader/response_bytes", 0),
+            "bytes_listing": stats.get("lianzhou/conditional/bytes/listing", 0),
+            "bytes_article": stats.get("lianzhou/conditional/bytes/article", 0),
+        },
         "items": {
             "new": stats.get("lianzhou/items/new", 0),
             "updated": stats.get("lianzhou/items/updated", 0),

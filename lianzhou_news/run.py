@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 
+from .conditional import Revalidation
 from .extractpool import ExtractionPool
 from .state import StateStore, new_run_id
 
@@ -176,6 +177,8 @@ class RunContext:
         )
         #: Failed feed writes, reported by the durable feed storage.
         self.feed_writes = FeedWrites()
+        #: Validators waiting for their article, and saved listings (304s).
+        self.revalidation = Revalidation(self)
         #: Worker processes extracting articles, or None: in the crawler's thread.
         self.extraction: ExtractionPool | None = _extraction_pool(settings)
         if self.extraction is not None:

@@ -166,7 +166,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Sees 3xx responses before RedirectMiddleware (600) does.
     "lianzhou_news.middlewares.RedirectLoopMiddleware": 650,
     "lianzhou_news.middlewares.BlockDetector": 590,
+    # If-None-Match / If-Modified-Since on refetches and revisits; sees the
+    # final response of each request (after retries, before redirects).
+    "lianzhou_news.conditional.ConditionalRequests": 560,
 }
+
+# Send back the ETag and Last-Modified a page came with when it is refetched or
+# revisited, so that an unchanged page costs a 304 (docs/conditional-requests.md).
+LIANZHOU_CONDITIONAL_REQUESTS = True
 
 # Items that break the schema (no title, body or timestamp …) go here, with reasons.
 LIANZHOU_REJECTS_URI = "output/%(name)s/%(run_id)s.rejects.jsonl"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from .conditional import Validators
 from .text.script import to_simplified
 
 SCHEMA = """
@@ -53,6 +54,13 @@ CREATE TABLE IF NOT EXISTS columns (
     column_url   TEXT PRIMARY KEY,
     walked_at    TEXT NOT NULL,
     run_id       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS validators (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    listing       TEXT,
+    saved_at      TEXT NOT NULL
 );
 """
 
@@ -165,7 +173,11 @@ class StateStoreProtocol(Protocol):
     ``reserve`` answers ``("reserved", version)`` (emit it, with that version)
     or ``("unchanged", None)``; a fleet's store may also answer ``duplicate``,
     ``in_flight`` or ``held`` (detail: the worker) and ``unavailable``.
-    ``record`` is called once the article's line is on disk. ``finish_run`` is
+    ``record`` is called once the article's line is on disk; ``touch`` when an
+    article was fetched again and is unchanged (a 304). ``validators`` and
+    ``save_validators`` keep a URL's ``ETag``/``Last-Modified`` (and a listing
+    page's links) for conditional refetches (``lianzhou_news.conditional``).
+    ``finish_run`` is
     the last call: the store settles the run's end (``clean``: the run reached
     its end, reason ``finished``, and no article failed) and lets go of what it
     holds.
@@ -178,6 +190,12 @@ class StateStoreProtocol(Protocol):
     def record(
         self, article_id: str, url: str, digest: str, version: int, run_id: str
     ) -> None: ...
+
+    def touch(self, article_id: str) -> None: ...
+
+    def validators(self, url: str) -> Validators | None: ...
+
+    def save_validators(self, url: str, validators: Validators) -> None: ...
 
     def column_walked(self, column_url: str) -> bool: ...
 
@@ -299,6 +317,26 @@ class StateStore:
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    # --- validators (conditional refetches) ----------------------------------
+
+    def validators(self, url: str) -> Validators | None:
+        row = self.db.execute(
+            "SELECT etag, last_modified, listing FROM validators WHERE url=?", (url,)
+        ).fetchone()
+        return None if row is None else Validators(*row)
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)",
+            (
+                url,
+                validators.etag,
+                validators.last_modified,
+                validators.listing,
+                now_utc(),
+            ),
+        )
 
     # --- runs -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Run it by hand with ``python -m localsite [DIR] [--port N]``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import socket
 import threading
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -86,6 +88,10 @@ class LocalSite:
     #: what the maker returns for it (HTML bytes; None: 404). A hostile site
     #: without end: a pager that goes on for ever, a page made on request.
     pages: dict[str, Callable[[str], bytes | None]] = field(default_factory=dict)
+    #: Send ETag and Last-Modified with every page file and answer 304 to a
+    #: request whose If-None-Match / If-Modified-Since match, as county web
+    #: servers do for static pages. False: a server that ignores both.
+    conditional: bool = True
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
@@ -133,9 +139,20 @@ class _Handler(SimpleHTTPRequestHandler):
         data = target.read_bytes().replace(
             OFFSITE_PLACEHOLDER.encode(), self.site.offsite_host.encode()
         )
+        if not self.site.conditional:
+            return self._send(200, data, "text/html; charset=utf-8")
+        etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
+        modified = int(target.stat().st_mtime)
+        if self._not_modified(etag, modified):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", formatdate(modified, usegmt=True))
         self.end_headers()
         return io.BytesIO(data)
 
@@ -157,6 +174,24 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return None
         return self._send(200, answer, "text/xml; charset=UTF-8")
+
+    def _not_modified(self, etag: str, modified: int) -> bool:
+        """RFC 9110 section 13.2.2: If-None-Match decides when sent; otherwise
+        If-Modified-Since, a date no earlier than the file's."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+            return "*" in tags or etag in tags
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since is None:
+            return False
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError):
+            return False  # an unreadable date is ignored, as servers do
+        if since is None or since.tzinfo is None:
+            return False
+        return modified <= since.timestamp()
 
     def _page_bytes(self) -> bytes:
         target = Path(self.translate_path(self.path))
@@ -263,6 +298,7 @@ def serve(
     blocked: str | None = None,
     faults: dict[str, Fault] | None = None,
     pages: dict[str, Callable[[str], bytes | None]] | None = None,
+    conditional: bool = True,
 ) -> Iterator[LocalSite]:
     """Serve ``directory`` on 127.0.0.1 (a free port unless given) until the block ends.
 
@@ -270,6 +306,7 @@ def serve(
     scripted clients, with the "请稍候…" JavaScript page. ``faults`` maps a path
     to its ``Fault``; ``pages`` maps a path prefix to a function making the page
     for any path under it (a site without end, made on request).
+    ``conditional=False`` serves pages without ETag/Last-Modified and never 304.
     """
     handler = partial(type("Handler", (_Handler,), {}), directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -280,6 +317,7 @@ def serve(
         blocked=blocked,
         faults=faults or {},
         pages=pages or {},
+        conditional=conditional,
     )
     handler.func.site = site
     handler.func.lock = threading.Lock()

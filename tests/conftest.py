@@ -66,11 +66,15 @@ def crawl_local_site(
     paths: list[str] | None = None,
     build: bool = True,
     blocked: str | None = None,
+    port: int = 0,
+    faults: dict | None = None,
 ) -> Crawl:
     """Build (unless ``build`` is False) and serve the offline site, and run the
     real crawl over it in ``workdir`` (where ``output/`` and ``state/`` land).
 
     ``paths``: the listing pages to start from (default: every column and the mirror).
+    ``port``: serve on this port (default: a free one); runs that must see the
+    same URLs again (validators are kept per URL) pass the port of the first.
     """
     from localsite import build_site, serve
     from localsite.build import start_urls
@@ -80,7 +84,7 @@ def crawl_local_site(
     site_dir = site_dir or workdir / "site"
     articles = build_site(site_dir) if build else demo_articles()
     workdir.mkdir(parents=True, exist_ok=True)
-    with serve(site_dir, blocked=blocked) as site:
+    with serve(site_dir, port=port, blocked=blocked, faults=faults) as site:
         urls = (
             [site.base_url + p for p in paths] if paths else start_urls(site.base_url)
         )

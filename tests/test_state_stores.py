@@ -12,6 +12,7 @@ import pytest
 import redis
 from scrapy.settings import Settings
 
+from lianzhou_news.conditional import Validators
 from lianzhou_news.fleet import Fleet, RedisStateStore
 from lianzhou_news.state import StateStore, StateStoreProtocol
 
@@ -46,6 +47,9 @@ def test_the_protocol_is_what_the_run_asks():
         "known",
         "reserve",
         "record",
+        "touch",
+        "validators",
+        "save_validators",
         "column_walked",
         "discovered_columns",
         "remember_columns",
@@ -151,3 +155,19 @@ def test_sqlite_finish_run_unsettled_leaves_the_run_open_for_the_next(
     sqlite_store.open_run("r1", [str(tmp_path / "r1.jsonl")])
     sqlite_store.finish_run("r1", {"http://h/a/"}, clean=False, settled=False)
     assert _runs(sqlite_store.path) == {"r1": 0}
+
+
+def test_redis_store_keeps_validators_and_touches_only_known_articles(redis_url):
+    """The fleet's validators are shared by its workers, per URL, as in SQLite."""
+    store = _redis_store(redis_url)
+    assert store.validators("http://h/a") is None
+    store.save_validators("http://h/a", Validators('"1"', None))
+    store.save_validators("http://h/a", Validators('"2"', "d", '{"entries": []}'))
+    assert store.validators("http://h/a") == Validators('"2"', "d", '{"entries": []}')
+    assert _redis_store(redis_url).validators("http://h/a") == store.validators(
+        "http://h/a"
+    )
+    assert store.validators("http://h/b") is None
+    # A touch of an article the fleet never recorded creates nothing.
+    store.touch("404")
+    assert store.known("404") is None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import redis
 
+from ..conditional import Validators
 from ..state import Discovered, Known, complete_lines, now_utc
 from .membership import Membership
 from .queue import encode_request
@@ -73,6 +74,12 @@ class Articles:
         self._scripts["record"](
             keys=self._keys(),
             args=[article_id, json.dumps(entry), now, self.membership.worker],
+        )
+
+    def touch(self, article_id: str) -> None:
+        """An unchanged article was fetched again: its last-seen time moves."""
+        self._scripts["touch"](
+            keys=[self.membership.key("articles")], args=[article_id, now_utc()]
         )
 
     def release(self, article_id: str, worker: str) -> int:
@@ -190,6 +197,28 @@ class RedisStateStore:
         except redis.RedisError as error:
             # The line is on disk and the reservation stays: this worker's next
             # start records it from its file.
+            self.fleet.lost(self.crawler, error)
+
+    def touch(self, article_id: str) -> None:
+        try:
+            self.fleet.articles.touch(article_id)
+        except redis.RedisError as error:
+            self.fleet.lost(self.crawler, error)
+
+    def validators(self, url: str) -> Validators | None:
+        """The fleet's validators of ``url`` (``conditional``), shared by all workers."""
+        try:
+            raw = self.server.hget(self.fleet.key("validators"), url)
+        except redis.RedisError as error:
+            self.fleet.lost(self.crawler, error)
+            return None
+        return None if raw is None else Validators(*json.loads(raw))
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        entry = [validators.etag, validators.last_modified, validators.listing]
+        try:
+            self.server.hset(self.fleet.key("validators"), url, json.dumps(entry))
+        except redis.RedisError as error:
             self.fleet.lost(self.crawler, error)
 
     def count(self) -> int:

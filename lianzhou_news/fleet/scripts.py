@@ -118,12 +118,23 @@ redis.call('DEL', KEYS[1])
 return 1
 """
 
+# An article fetched again and unchanged (a 304): only its last-seen time
+# moves, atomically with any worker recording it meanwhile.
+TOUCH = r"""
+local a = redis.call('HGET', KEYS[1], ARGV[1])
+if not a then return 0 end
+local known = cjson.decode(a)
+known['last_seen'] = ARGV[2]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(known))
+return 1
+"""
 
 _SOURCES = {
     "pop_claim": POP_CLAIM,
     "requeue": REQUEUE_CLAIMS,
     "reserve": RESERVE,
     "record": RECORD,
+    "touch": TOUCH,
     "release": RELEASE,
     "drain": DRAIN_CARRY,
     "finish": FINISH,

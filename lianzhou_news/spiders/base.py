@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -18,6 +19,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from .. import conditional
 from ..discovery import (
     Column,
     candidate_links,
@@ -107,6 +109,8 @@ class PlatformNewsSpider(scrapy.Spider):
     #: of an article wins: one listed on a mirror is held back until the crawl
     #: is idle, and fetched only if no portal listing of this run listed it.
     mirror_paths: tuple[str, ...] = ("/mirror/",)
+    #: 304 Not Modified reaches the callbacks (``lianzhou_news.conditional``).
+    handle_httpstatus_list: ClassVar[list[int]] = [304]
 
     def __init__(
         self,
@@ -431,7 +435,12 @@ class PlatformNewsSpider(scrapy.Spider):
             url,
             callback=self.parse_listing,
             errback=self.listing_failed,
-            meta={"lianzhou_kind": "listing"},
+            meta={
+                "lianzhou_kind": "listing",
+                # A 304 carries no page to detect the family from: a spider
+                # that detects it asks only once this run has (a full page).
+                conditional.ASK: not self.full and self.url_scheme is not None,
+            },
         )
 
     def listing_failed(self, failure):
@@ -464,6 +473,18 @@ class PlatformNewsSpider(scrapy.Spider):
         """
         stats = self.crawler.stats
         stats.inc_value("lianzhou/listing/pages")
+        if response.status == 304:
+            listing = self.run.revalidation.listing(response)
+            if listing is None:
+                self._unasked_304(response, "lianzhou/listing/failed_urls")
+                stats.inc_value("lianzhou/listing/failed")
+                return
+            page = self.url_scheme.page_number(response.url)
+            column = self.url_scheme.column(response.url)
+            yield from self._follow_listing(
+                response, listing, stale_pages, page, column
+            )
+            return
         if not isinstance(response, TextResponse):
             stats.inc_value("lianzhou/listing/not_html")
             self.logger.warning("listing page is not HTML: %s", response.url)
@@ -487,6 +508,16 @@ class PlatformNewsSpider(scrapy.Spider):
                 limit=200,
             )
             return
+        if listing.entries:
+            self.run.revalidation.listing_read(response, listing)
+        yield from self._follow_listing(response, listing, stale_pages, page, column)
+
+    def _follow_listing(
+        self, response: Response, listing, stale_pages: int, page: int, column: str
+    ):
+        """The articles and next page of a listing page, read now or (a 304)
+        as it was when last read."""
+        stats = self.crawler.stats
         if not listing.entries:
             # The column has ended (or its markup changed): never page past it.
             stats.inc_value("lianzhou/listing/empty")
@@ -527,7 +558,11 @@ class PlatformNewsSpider(scrapy.Spider):
                         "listing_channel": listing.channel,
                         "listing_date": entry.date,
                     },
-                    meta={"lianzhou_kind": "article"},
+                    meta={
+                        "lianzhou_kind": "article",
+                        # Only a refetch of an article the state holds.
+                        conditional.ASK: known is not None and not self.full,
+                    },
                 )
                 if mirror:  # the portal's copy wins: held until the crawl is idle
                     self._held_mirror_copies.setdefault(entry.article_id, request)
@@ -555,13 +590,13 @@ class PlatformNewsSpider(scrapy.Spider):
             column, [entry.article_id for entry in listing.entries]
         )
         stale_pages = 0 if new_here else stale_pages + 1
-        if not (
+        revisit_only = not (
             self.full
             or store is None
             or not store.column_walked(column)
             or unknown_here
-            or next_page <= revisit_pages
-        ):
+        )
+        if revisit_only and next_page > revisit_pages:
             return  # an incremental run stops at pages it knows
         stop = _stop_reason(settings, next_page, stale_pages)
         if stop:
@@ -572,9 +607,29 @@ class PlatformNewsSpider(scrapy.Spider):
             )
             self.logger.warning("column %s stopped early: %s", column, stop)
             return
-        request = self._listing_request(
-            self.url_scheme.next_page_url(response.url, next_page, listing.pager_url)
+        next_url = self.url_scheme.next_page_url(
+            response.url, next_page, listing.pager_url
         )
+        saved = (
+            self.run.revalidation.saved_listing(next_url)
+            if revisit_only and response.status == 304
+            else None
+        )
+        if saved is not None:
+            # This page answered 304 (nothing was published since, or its
+            # links would have moved down) and the walk goes on only to
+            # refetch what is due: the next page lists what it listed when
+            # last read, and its saved links serve as well as a request.
+            stats.inc_value("lianzhou/conditional/replayed/listing")
+            yield from self._follow_listing(
+                Response(next_url, status=304, request=self._listing_request(next_url)),
+                saved,
+                stale_pages,
+                next_page,
+                column,
+            )
+            return
+        request = self._listing_request(next_url)
         request.cb_kwargs["stale_pages"] = stale_pages
         yield request
 
@@ -597,6 +652,15 @@ class PlatformNewsSpider(scrapy.Spider):
         listing_channel: str | None = None,
         listing_date: str | None = None,
     ):
+        if response.status == 304:
+            if not self.run.revalidation.asked(response):
+                self._unasked_304(response, "lianzhou/article/failed_urls")
+                return
+            # Unchanged since the copy the state holds: nothing to extract.
+            self.crawler.stats.inc_value("lianzhou/items/unchanged")
+            if self.run.store is not None:
+                self.run.store.touch(self.url_scheme.item_id(response.url))
+            return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("lianzhou/article/not_html")
             self.logger.warning("article page is not HTML: %s", response.url)
@@ -643,6 +707,19 @@ class PlatformNewsSpider(scrapy.Spider):
             stats.inc_value("lianzhou/article/gone")
             return
         self._count_article_failure(url, reason)
+
+    def _unasked_304(self, response: Response, report_key: str) -> None:
+        """A 304 to a request that carried no validators the state holds: the
+        server said "unchanged" about a page this crawl has no copy of. Lost
+        unless counted: a failed listing or article, named in the report."""
+        reason = "304 Not Modified to a request without validators"
+        self.logger.error("%s: %s", reason, response.url)
+        if report_key.startswith("lianzhou/article"):
+            self._count_article_failure(first_url(response.request), reason)
+        else:
+            name_in_report(
+                self.crawler.stats, report_key, response.url, reason, limit=200
+            )
 
     def _count_parse_failure(self, error: Exception, url: str) -> None:
         self.crawler.stats.inc_value("lianzhou/errors/parse")
