@@ -66,12 +66,17 @@ class Run:
 
 
 def _crawl(
-    family: Family, workdir: Path, run_id: str, home: bool = False, **settings
+    family: Family,
+    workdir: Path,
+    run_id: str,
+    home: bool = False,
+    port: int = 0,
+    **settings,
 ) -> Run:
     """Crawl the county from its column listings, or (``home``) from its home
     page alone, the columns discovered there."""
     workdir.mkdir(parents=True, exist_ok=True)
-    with serve(workdir / "site") as site:
+    with serve(workdir / "site", port=port) as site:
         command = crawl_command(
             [site.base_url + "/"] if home else family.start_urls(site.base_url),
             spider=family.spider,
@@ -175,6 +180,55 @@ def test_from_the_home_page_alone(name, tmp_path):
     assert len(article_paths) == len(set(article_paths)) == 42
     found = {c["name"] for c in run.report["columns"]}
     assert found == {c.name for c in family.columns.values()}, run.report["columns"]
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_conditional_reruns_on_each_family(name, tmp_path):
+    """Same host and port every run, as a real portal: an unchanged county
+    costs 304s only; new articles still come out (the listing changed, so
+    it answers 200), through Hanweb's dataproxy pages too."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    family = FAMILIES[name]
+    articles = family.articles()
+    family.build(tmp_path / "site", articles)
+    first = _crawl(family, tmp_path, "r1", port=port)
+    assert first.returncode == 0, first.log[-2000:]
+    assert len(first.items) == 42
+
+    second = _crawl(family, tmp_path, "r2", port=port)
+    assert second.returncode == 0, second.log[-2000:]
+    assert second.items == []
+    listing_hits = [h for h in second.hits if h.path != "/robots.txt"]
+    # Listing files answer 304. Hanweb's dataproxy answers are made per
+    # request and carry no validators, as a real one's: the revisit of page 2
+    # costs one full answer per column.
+    files = [h for h in listing_hits if "dataproxy.jsp" not in h.path]
+    proxy = [h for h in listing_hits if "dataproxy.jsp" in h.path]
+    assert len(files) == len(family.columns), listing_hits
+    assert {h.status for h in files} == {304}, listing_hits
+    assert len(proxy) == (len(family.columns) if name == "hanweb" else 0), proxy
+    assert second.report["conditional"]["not_modified_listing"] == len(files)
+    assert second.report["healthy"] is True
+
+    template = next(a for a in articles if a.column == "lzyw")
+    added = [
+        dataclasses.replace(
+            template, article_id=article_id, title=f"{template.title}（续{n}）",
+            published=f"2026-11-2{n} 09:00:00",
+        )
+        for n, article_id in ((5, "1800001"), (6, "1800002"))
+    ]  # fmt: skip
+    truth = family.build(tmp_path / "site", articles + added)
+    third = _crawl(family, tmp_path, "r3", port=port)
+    assert third.returncode == 0, third.log[-2000:]
+    new_ids = {
+        t.item_id for t in truth if t.article.article_id in ("1800001", "1800002")
+    }
+    assert sorted(i["article_id"] for i in third.items) == sorted(new_ids)
 
 
 def test_hanweb_dataproxy_answers_post(tmp_path):

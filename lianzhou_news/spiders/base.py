@@ -209,7 +209,14 @@ class PlatformNewsSpider(scrapy.Spider):
                     url,
                     callback=self.parse_start,
                     errback=self.listing_failed,
-                    meta={"lianzhou_kind": "listing"},
+                    meta={
+                        "lianzhou_kind": "listing",
+                        # A start page that was a listing when last read may
+                        # answer 304: it lists what it listed (parse_start).
+                        conditional.ASK: not self.full
+                        and self.url_scheme is not None
+                        and self.run.revalidation.saved_listing(url) is not None,
+                    },
                 )
                 continue
             for column in self._take_columns(url, remembered, "remembered"):
@@ -273,6 +280,19 @@ class PlatformNewsSpider(scrapy.Spider):
     async def parse_start(self, response: Response):
         """A start page: walked as a column if it is a listing, else read for
         the columns it links to (discovery), which are then walked."""
+        if response.status == 304:
+            # Asked only of a start page that was a listing when last read: it
+            # is one still, and lists what it listed (or, unasked, a failure).
+            saved = self.run.revalidation.listing(response)
+            if saved is not None:
+                self._take_columns(
+                    response.url,
+                    [Column(saved.channel or _page_path(response.url), response.url)],
+                    "start",
+                )
+            for output in self.parse_listing(response):
+                yield output
+            return
         listing = None
         if isinstance(response, TextResponse):
             if self.url_scheme is None:
