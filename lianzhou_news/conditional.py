@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 ASK = "lianzhou_conditional"
 #: Request meta set here: the validators the request carried.
 SENT = "lianzhou_validators_sent"
-#: Request meta set here: the validators a 200 response came with.
+#: Request meta set here: the validators a 200 response came with, as
+#: ``[etag, last_modified]`` (JSON: a fleet stores requests in Redis).
 RECEIVED = "lianzhou_validators_received"
 
 #: Longest validator kept: a server's ETag is an opaque short string; a
@@ -163,7 +164,8 @@ class Revalidation:
 
     def listing_read(self, response: Response, listing: Listing) -> None:
         """A listing page was read: save its validators with what it listed."""
-        validators = response.meta.get(RECEIVED)
+        received = response.meta.get(RECEIVED)
+        validators = None if received is None else Validators(*received)
         store = self.run.store
         if validators is None or store is None:
             return
@@ -247,7 +249,7 @@ class ConditionalRequests:
         if response.status == 200 and self.enabled:
             validators = validators_of(response)
             if validators is not None:
-                request.meta[RECEIVED] = validators
+                request.meta[RECEIVED] = [validators.etag, validators.last_modified]
                 if kind == "article":
                     self.run.revalidation.offer(response.url, validators)
         return response
