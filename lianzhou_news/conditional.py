@@ -85,11 +85,9 @@ def validators_of(response: Response) -> Validators | None:
         value = raw.decode("latin-1").strip()
         # Printable ASCII only: a value with control characters would be sent
         # back in a header, and a long one is no validator.
-        if not value or len(value) > VALIDATOR_MAX or not value.isprintable():
+        if not value or len(value) > VALIDATOR_MAX:
             return None
-        if not value.isascii():
-            return None
-        return value
+        return value if value.isascii() and value.isprintable() else None
 
     etag, last_modified = header("ETag"), header("Last-Modified")
     if etag is None and last_modified is None:
@@ -183,6 +181,11 @@ class Revalidation:
         if not response.meta.get(SENT):
             return None
         return self.saved_listing(response.url)
+
+    def has_listing(self, url: str) -> bool:
+        """Whether the state holds a listing page's links for ``url``."""
+        validators = self.stored(url)
+        return validators is not None and validators.listing is not None
 
     def saved_listing(self, url: str) -> Listing | None:
         """The links a listing page had when last read, or None."""

@@ -4,16 +4,10 @@ fleet's next run (``LIANZHOU_TEST_REDIS_URL``, as in ``tests/test_fleet.py``).""
 
 from __future__ import annotations
 
-import subprocess
-import time
-
-from localsite.run import crawl_command
-
 from .test_fleet import (  # noqa: F401  (fixtures, found by pytest by name)
-    WORKER_SETTINGS,
     _emitted,
-    _env,
     _reports,
+    _worker,
     redis_server,
     redis_url,
     site,
@@ -21,18 +15,7 @@ from .test_fleet import (  # noqa: F401  (fixtures, found by pytest by name)
 
 
 def _home_worker(site, redis_url, cwd, name):  # noqa: F811
-    command = crawl_command(
-        [site.base_url + "/"],
-        settings={**WORKER_SETTINGS, "REDIS_URL": redis_url, "LIANZHOU_WORKER": name},
-    )
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=(cwd / f"{name}.{time.monotonic_ns()}.log").open("w"),
-        start_new_session=True,
-    )
+    return _worker(site, redis_url, cwd, name, urls=[site.base_url + "/"])
 
 
 def test_two_workers_from_the_home_page_emit_every_article_once(

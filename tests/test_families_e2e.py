@@ -96,6 +96,20 @@ def _crawl(
     )
 
 
+def _publish_two_articles(family: Family, site_dir: Path, articles) -> set[str]:
+    """Rebuild the county with two new articles at the top of 要闻; their ids."""
+    template = next(a for a in articles if a.column == "lzyw")
+    added = [
+        dataclasses.replace(
+            template, article_id=article_id, title=f"{template.title}（续{n}）",
+            published=f"2026-11-2{n} 09:00:00",
+        )
+        for n, article_id in ((5, "1800001"), (6, "1800002"))
+    ]  # fmt: skip
+    truth = family.build(site_dir, articles + added)
+    return {t.item_id for t in truth if t.article.article_id in ("1800001", "1800002")}
+
+
 @pytest.fixture(scope="module", params=sorted(FAMILIES))
 def full_crawl(request, tmp_path_factory):
     family = FAMILIES[request.param]
@@ -214,20 +228,9 @@ def test_conditional_reruns_on_each_family(name, tmp_path):
     assert second.report["conditional"]["not_modified_listing"] == len(files)
     assert second.report["healthy"] is True
 
-    template = next(a for a in articles if a.column == "lzyw")
-    added = [
-        dataclasses.replace(
-            template, article_id=article_id, title=f"{template.title}（续{n}）",
-            published=f"2026-11-2{n} 09:00:00",
-        )
-        for n, article_id in ((5, "1800001"), (6, "1800002"))
-    ]  # fmt: skip
-    truth = family.build(tmp_path / "site", articles + added)
+    new_ids = _publish_two_articles(family, tmp_path / "site", articles)
     third = _crawl(family, tmp_path, "r3", port=port)
     assert third.returncode == 0, third.log[-2000:]
-    new_ids = {
-        t.item_id for t in truth if t.article.article_id in ("1800001", "1800002")
-    }
     assert sorted(i["article_id"] for i in third.items) == sorted(new_ids)
 
 
@@ -262,20 +265,9 @@ def test_reruns_emit_only_what_is_new(name, tmp_path):
     assert second.report["requests"]["article"] == 0
     assert second.report["requests"]["listing"] <= 2 * len(family.columns)
 
-    template = next(a for a in articles if a.column == "lzyw")
-    added = [
-        dataclasses.replace(
-            template, article_id=article_id, title=f"{template.title}（续{n}）",
-            published=f"2026-11-2{n} 09:00:00",
-        )
-        for n, article_id in ((5, "1800001"), (6, "1800002"))
-    ]  # fmt: skip
-    truth = family.build(tmp_path / "site", articles + added)
+    new_ids = _publish_two_articles(family, tmp_path / "site", articles)
     third = _crawl(family, tmp_path, "r3")
     assert third.returncode == 0, third.log[-2000:]
-    new_ids = {
-        t.item_id for t in truth if t.article.article_id in ("1800001", "1800002")
-    }
     assert sorted((i["article_id"], i["change"]) for i in third.items) == sorted(
         (i, "new") for i in new_ids
     )

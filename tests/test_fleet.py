@@ -115,9 +115,10 @@ def _env():
     return {**os.environ, "SCRAPY_SETTINGS_MODULE": "lianzhou_news.settings"}
 
 
-def _worker(site, redis_url, cwd, name, args=(), **extra):
+def _worker(site, redis_url, cwd, name, args=(), urls=None, **extra):
+    """A fleet worker over ``site``, from its column listings or ``urls``."""
     command = crawl_command(
-        start_urls(site.base_url),
+        urls or start_urls(site.base_url),
         settings={
             **WORKER_SETTINGS,
             "REDIS_URL": redis_url,

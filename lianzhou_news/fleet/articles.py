@@ -153,15 +153,18 @@ class RedisStateStore:
         self.fleet = fleet
         self.crawler = crawler
         self.server = fleet.server
-        # Read by pipelines/extensions until the lead's change removes it there
-        # (not part of the ArticleStore protocol).
 
-    def known(self, article_id: str) -> Known | None:
+    def _ask(self, call, *args, default=None):
+        """``call(*args)``, or ``default`` when Redis does not answer (the fleet
+        is told it lost Redis, which stops the worker cleanly)."""
         try:
-            raw = self.server.hget(self.fleet.key("articles"), article_id)
+            return call(*args)
         except redis.RedisError as error:
             self.fleet.lost(self.crawler, error)
-            return None
+            return default
+
+    def known(self, article_id: str) -> Known | None:
+        raw = self._ask(self.server.hget, self.fleet.key("articles"), article_id)
         if raw is None:
             return None
         data = json.loads(raw)
@@ -191,67 +194,43 @@ class RedisStateStore:
 
     def record(self, article_id, url, digest, version, run_id=None) -> None:
         """Record for the fleet; the entry names the fleet run, not ``run_id``
-        (the worker's own ``<run>.<worker>``)."""
-        try:
-            self.fleet.articles.record(article_id, url, digest, version)
-        except redis.RedisError as error:
-            # The line is on disk and the reservation stays: this worker's next
-            # start records it from its file.
-            self.fleet.lost(self.crawler, error)
+        (the worker's own ``<run>.<worker>``). If Redis does not answer, the
+        line is on disk and the reservation stays: this worker's next start
+        records it from its file."""
+        self._ask(self.fleet.articles.record, article_id, url, digest, version)
 
     def touch(self, article_id: str) -> None:
-        try:
-            self.fleet.articles.touch(article_id)
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
+        self._ask(self.fleet.articles.touch, article_id)
 
     def validators(self, url: str) -> Validators | None:
         """The fleet's validators of ``url`` (``conditional``), shared by all workers."""
-        try:
-            raw = self.server.hget(self.fleet.key("validators"), url)
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
-            return None
+        raw = self._ask(self.server.hget, self.fleet.key("validators"), url)
         return None if raw is None else Validators(*json.loads(raw))
 
     def save_validators(self, url: str, validators: Validators) -> None:
         entry = [validators.etag, validators.last_modified, validators.listing]
-        try:
-            self.server.hset(self.fleet.key("validators"), url, json.dumps(entry))
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
+        self._ask(
+            self.server.hset, self.fleet.key("validators"), url, json.dumps(entry)
+        )
 
     def count(self) -> int:
         return self.server.hlen(self.fleet.key("articles"))
 
     def column_walked(self, column_url: str) -> bool:
-        try:
-            return bool(self.server.hexists(self.fleet.key("columns"), column_url))
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
-            return False
+        key = self.fleet.key("columns")
+        return bool(self._ask(self.server.hexists, key, column_url, default=False))
 
     def discovered_columns(self, start_page: str) -> Discovered | None:
         """What discovery last found on ``start_page``, for the whole fleet."""
-        try:
-            raw = self.server.hget(self.fleet.key("discovered"), start_page)
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
-            return None
+        raw = self._ask(self.server.hget, self.fleet.key("discovered"), start_page)
         if raw is None:
             return None
         data = json.loads(raw)
         return Discovered.from_json(json.dumps(data["columns"]), data["at"])
 
     def remember_columns(self, start_page: str, columns: list[dict]) -> None:
-        try:
-            self.server.hset(
-                self.fleet.key("discovered"),
-                start_page,
-                json.dumps({"columns": columns, "at": now_utc()}, ensure_ascii=False),
-            )
-        except redis.RedisError as error:
-            self.fleet.lost(self.crawler, error)
+        entry = json.dumps({"columns": columns, "at": now_utc()}, ensure_ascii=False)
+        self._ask(self.server.hset, self.fleet.key("discovered"), start_page, entry)
 
     def finish_run(
         self, run_id, walked_columns, clean: bool, *, settled: bool = True

@@ -215,7 +215,7 @@ class PlatformNewsSpider(scrapy.Spider):
                         # answer 304: it lists what it listed (parse_start).
                         conditional.ASK: not self.full
                         and self.url_scheme is not None
-                        and self.run.revalidation.saved_listing(url) is not None,
+                        and self.run.revalidation.has_listing(url),
                     },
                 )
                 continue
@@ -496,8 +496,7 @@ class PlatformNewsSpider(scrapy.Spider):
         if response.status == 304:
             listing = self.run.revalidation.listing(response)
             if listing is None:
-                self._unasked_304(response, "lianzhou/listing/failed_urls")
-                stats.inc_value("lianzhou/listing/failed")
+                self._unasked_304(response, "listing")
                 return
             page = self.url_scheme.page_number(response.url)
             column = self.url_scheme.column(response.url)
@@ -674,7 +673,7 @@ class PlatformNewsSpider(scrapy.Spider):
     ):
         if response.status == 304:
             if not self.run.revalidation.asked(response):
-                self._unasked_304(response, "lianzhou/article/failed_urls")
+                self._unasked_304(response, "article")
                 return
             # Unchanged since the copy the state holds: nothing to extract.
             self.crawler.stats.inc_value("lianzhou/items/unchanged")
@@ -728,18 +727,21 @@ class PlatformNewsSpider(scrapy.Spider):
             return
         self._count_article_failure(url, reason)
 
-    def _unasked_304(self, response: Response, report_key: str) -> None:
+    def _unasked_304(self, response: Response, kind: str) -> None:
         """A 304 to a request that carried no validators the state holds: the
         server said "unchanged" about a page this crawl has no copy of. Lost
-        unless counted: a failed listing or article, named in the report."""
+        unless counted: a failed ``kind`` ("listing" or "article"), named in
+        the report."""
         reason = "304 Not Modified to a request without validators"
         self.logger.error("%s: %s", reason, response.url)
-        if report_key.startswith("lianzhou/article"):
+        if kind == "article":
             self._count_article_failure(first_url(response.request), reason)
-        else:
-            name_in_report(
-                self.crawler.stats, report_key, response.url, reason, limit=200
-            )
+            return
+        stats = self.crawler.stats
+        stats.inc_value("lianzhou/listing/failed")
+        name_in_report(
+            stats, "lianzhou/listing/failed_urls", response.url, reason, limit=200
+        )
 
     def _count_parse_failure(self, error: Exception, url: str) -> None:
         self.crawler.stats.inc_value("lianzhou/errors/parse")
