@@ -365,7 +365,9 @@ def test_the_docs_snippets_run_on_multi_run_output(runs, capsys):
     work = runs["work"]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     for block in _blocks("sh"):
-        script = block.replace("python -m", f"{sys.executable} -m")
+        script = block.replace(".venv/bin/python -m", "python -m").replace(
+            "python -m", f"{sys.executable} -m"
+        )
         result = subprocess.run(
             ["sh", "-ec", script], cwd=work, capture_output=True, text=True, env=env
         )
