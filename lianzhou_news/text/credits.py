@@ -208,7 +208,12 @@ def merge_credits(target: dict[str, list[str]], extra: dict[str, list[str]]) -> 
         if not names:
             continue
         bucket = target.setdefault(role, [])
-        bucket.extend(n for n in names if n not in bucket)
+        # A set for membership: a page with thousands of names stays linear.
+        seen = set(bucket)
+        for name in names:
+            if name not in seen:
+                seen.add(name)
+                bucket.append(name)
 
 
 # Label forms parse_credit_line reads another way: "文/图 X" (both roles, then a
